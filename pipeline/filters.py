@@ -1,0 +1,75 @@
+"""Filters against invented text: known hallucination phrases and repetition loops.
+
+Nothing is silently dropped: each removal comes back as a ``RemovedSegment`` with
+its reason, and the transcript keeps them for the audit view.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import replace
+from importlib import resources
+
+from .script import to_script
+from .types import Language, RemovedSegment, Segment
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+# A unit of 1-12 characters (or words) repeated 4+ times in a row: Whisper's decoding loop.
+_LOOP_CHARS = re.compile(r"(.{1,12}?)\1{3,}", re.DOTALL)
+_LOOP_WORDS = re.compile(r"\b((?:\w+[\s,.]+){1,6}?)\1{3,}", re.IGNORECASE)
+LOW_CONFIDENCE_LOGPROB = -1.0
+LIKELY_SILENCE = 0.6
+
+
+def _key(text: str, language: Language) -> str:
+    text = to_script(text, "hans") if language == "zh" else text
+    return _PUNCT.sub("", text).lower()
+
+
+@functools.lru_cache(maxsize=1)
+def _phrases() -> dict[str, frozenset[str]]:
+    raw = json.loads(resources.files("pipeline.data").joinpath("hallucinations.json").read_text("utf-8"))
+    return {lang: frozenset(_key(p, lang) for p in raw[lang]) for lang in ("zh", "en")}
+
+
+def is_known_hallucination(text: str, language: Language) -> bool:
+    """True when the text is nothing but a phrase Whisper invents over silence or music."""
+    key = _key(text, language)
+    if not key:
+        return False
+    phrases = _phrases()[language] | _phrases()["zh" if language == "en" else "en"]
+    return key in phrases or any(len(p) >= 6 and p in key and len(key) <= len(p) + 6 for p in phrases)
+
+
+def collapse_loops(text: str) -> str:
+    """Collapse a unit repeated four or more times in a row to a single occurrence."""
+    text = _LOOP_WORDS.sub(r"\1", text)
+    return _LOOP_CHARS.sub(r"\1", text)
+
+
+def clean_segment(seg: Segment, language: Language) -> tuple[Segment | None, RemovedSegment | None]:
+    """Apply the filters to one segment.
+
+    Returns:
+        The segment to keep (possibly with a collapsed loop) or ``None``, and what was
+        removed with the reason, if anything.
+    """
+    text = seg.text.strip()
+    if not _PUNCT.sub("", text):
+        return None, RemovedSegment(seg.start, seg.end, seg.text, "empty")
+    if is_known_hallucination(text, language):
+        return None, RemovedSegment(seg.start, seg.end, seg.text, "known hallucination phrase")
+    if (
+        seg.no_speech_prob is not None
+        and seg.avg_logprob is not None
+        and seg.no_speech_prob > LIKELY_SILENCE
+        and seg.avg_logprob < LOW_CONFIDENCE_LOGPROB
+    ):
+        return None, RemovedSegment(seg.start, seg.end, seg.text, "low confidence over silence")
+    collapsed = collapse_loops(text)
+    if collapsed != text:
+        removed = RemovedSegment(seg.start, seg.end, seg.text, "repetition loop collapsed")
+        return replace(seg, text=collapsed, words=()), removed
+    return seg, None

@@ -1,0 +1,71 @@
+"""Atomic writes: a temporary file in the same directory, fsynced, renamed into place.
+
+A reader never sees a half-written memo, and a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import OutputError
+
+
+def _explain(e: OSError, path: Path) -> OutputError:
+    if e.errno == errno.ENOSPC or e.errno == errno.EDQUOT:
+        why = "the disk is full; free some space or choose another -o directory"
+    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "the directory is not writable; choose another -o directory"
+    else:
+        why = e.strerror or str(e)
+    return OutputError(f"cannot write {path}: {why}")
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a temporary sibling of ``path`` for writing; rename it over ``path`` on success.
+
+    Raises:
+        OutputError: the directory is read-only, the disk is full, or similar.
+    """
+    path = Path(path)
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as e:
+        raise _explain(e, path) from e
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write text (UTF-8) atomically."""
+    with atomic_open(path, "w") as f:
+        f.write(text)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON (UTF-8, readable, CJK unescaped) atomically."""
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_with(path: Path, writer: Callable[[IO[bytes]], None]) -> None:
+    """Let ``writer`` fill a binary file that appears at ``path`` only when complete."""
+    with atomic_open(path, "wb") as f:
+        writer(f)

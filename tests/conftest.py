@@ -1,0 +1,56 @@
+"""Shared fixtures: paths, generated audio, and one real end-to-end run per sample."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16_000) -> Path:
+    """Write float samples in [-1, 1] as 16-bit mono WAV (pydub, no ffmpeg needed)."""
+    from pydub import AudioSegment
+
+    pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+    AudioSegment(pcm.tobytes(), sample_width=2, frame_rate=rate, channels=1).export(path, format="wav")
+    return path
+
+
+def encode(src: Path, dst: Path, *args: str) -> Path:
+    """Re-encode with the bundled ffmpeg (format from the suffix)."""
+    from pipeline.audio import ffmpeg_exe
+
+    subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(src), *args, str(dst)], check=True
+    )
+    return dst
+
+
+@pytest.fixture(scope="session")
+def tone_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two seconds of a 440 Hz tone."""
+    t = np.arange(32_000) / 16_000
+    return write_wav(tmp_path_factory.mktemp("tone") / "tone.wav", 0.3 * np.sin(2 * np.pi * 440 * t))
+
+
+@pytest.fixture(scope="session")
+def e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Run `memo draft` on both samples once, with the real model; tests read the outputs."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    out = tmp_path_factory.mktemp("e2e")
+    inputs = [SAMPLES / "zh-hant-meeting.wav", SAMPLES / "en-meeting.mp3"]
+    before = {p: p.read_bytes() for p in inputs}
+    result = CliRunner().invoke(app, ["draft", *map(str, inputs), "-o", str(out)])
+    return {"out": out, "result": result, "inputs": inputs, "before": before}

@@ -1,0 +1,51 @@
+"""Filters against invented text: known phrases, loops, confident-silence text."""
+
+from __future__ import annotations
+
+from pipeline.filters import clean_segment, collapse_loops, is_known_hallucination
+from pipeline.types import Segment
+
+
+def seg(text: str, **kw: float) -> Segment:
+    return Segment(id=0, start=0.0, end=2.0, text=text, **kw)  # type: ignore[arg-type]
+
+
+def test_subtitle_credits_are_hallucinations_in_either_script() -> None:
+    assert is_known_hallucination("字幕由Amara.org社群提供", "zh")
+    assert is_known_hallucination("謝謝觀看！", "zh")
+    assert is_known_hallucination("请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", "zh")
+    assert is_known_hallucination("Thanks for watching!", "en")
+
+
+def test_real_sentences_are_not_hallucinations() -> None:
+    assert not is_known_hallucination("謝謝您今天抽空和我們見面，我們觀看了貴公司的影片。", "zh")
+    assert not is_known_hallucination("Thanks for watching the samples arrive, we checked them all.", "en")
+
+
+def test_repetition_loop_collapses_to_one() -> None:
+    assert collapse_loops("好的好的好的好的好的") == "好的"
+    assert collapse_loops("we can do that, we can do that, we can do that, we can do that, ") == (
+        "we can do that, "
+    )
+
+
+def test_normal_text_is_untouched_by_loop_collapse() -> None:
+    text = "我們的業務大概六十幾個人，全台灣差不多有四千多個點。"
+    assert collapse_loops(text) == text
+
+
+def test_removed_text_keeps_its_reason() -> None:
+    kept, removed = clean_segment(seg("謝謝觀看"), "zh")
+    assert kept is None
+    assert removed is not None and removed.reason == "known hallucination phrase"
+
+
+def test_confident_silence_text_is_removed() -> None:
+    kept, removed = clean_segment(seg("嗯", no_speech_prob=0.9, avg_logprob=-1.5), "zh")
+    assert kept is None and removed is not None and "silence" in removed.reason
+
+
+def test_a_loop_is_kept_collapsed_and_reported() -> None:
+    kept, removed = clean_segment(seg("對對對對對對對對"), "zh")
+    assert kept is not None and kept.text == "對"
+    assert removed is not None and removed.reason == "repetition loop collapsed"
