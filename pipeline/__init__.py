@@ -49,7 +49,43 @@ _EXPORTS = {
 }
 _RENAMED = {"load_audio": "load"}
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [
+    "SAMPLE_RATE",
+    "Audio",
+    "Bullet",
+    "DraftFailure",
+    "DraftOptions",
+    "DraftResult",
+    "InputError",
+    "MemoContent",
+    "MemoDetails",
+    "MemoError",
+    "ModelError",
+    "NoSpeechError",
+    "Notes",
+    "NotesOptions",
+    "OutputError",
+    "Segment",
+    "SegmentNote",
+    "TemplateError",
+    "TranscribeOptions",
+    "Transcript",
+    "Word",
+    "__version__",
+    "assemble_embedded_model",
+    "build_notes",
+    "draft",
+    "draft_many",
+    "load_audio",
+    "load_transcript",
+    "output_paths",
+    "problems",
+    "to_script",
+    "to_srt",
+    "transcribe",
+    "verify_model_dir",
+    "write_json",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,8 +13,10 @@ import functools
 import hashlib
 import logging
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +30,23 @@ SILENCE_DBFS = -60.0
 """Peak level below which a recording counts as silent (digital silence, a muted mic)."""
 
 AUDIO_SUFFIXES = frozenset(
-    ".wav .mp3 .m4a .aac .flac .ogg .oga .opus .amr .wma .mp4 .mov .webm .3gp .mkv".split()
+    [
+        ".wav",
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".amr",
+        ".wma",
+        ".mp4",
+        ".mov",
+        ".webm",
+        ".3gp",
+        ".mkv",
+    ]
 )
 _READ = 1 << 20
 
@@ -50,7 +68,11 @@ class Audio:
 def ffmpeg_exe() -> str:
     """The ffmpeg binary shipped by imageio-ffmpeg; also set as pydub's converter."""
     import imageio_ffmpeg
-    from pydub import AudioSegment
+
+    with warnings.catch_warnings():
+        # pydub warns at import when no system ffmpeg is on PATH; it gets ours just below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
 
     exe: str = imageio_ffmpeg.get_ffmpeg_exe()
     AudioSegment.converter = exe
@@ -156,18 +178,16 @@ def load(path: Path) -> Audio:
     samples = decode(path)
     duration = len(samples) / SAMPLE_RATE
     if duration < MIN_DURATION_S:
-        raise InputError(
-            f"{path}: only {duration:.1f} s of audio; a meeting recording is minutes long"
-        )
+        raise InputError(f"{path}: only {duration:.1f} s of audio; a meeting recording is minutes long")
     if peak_dbfs(samples) < SILENCE_DBFS:
         raise NoSpeechError(f"{path}: no speech found (the recording is silent)")
     return Audio(samples=samples, path=path, sha256=file_sha256(path))
 
 
-def to_segment(audio: Audio):  # type: ignore[no-untyped-def]
+def to_segment(audio: Audio) -> Any:
     """The decoded audio as a pydub ``AudioSegment`` (16-bit), for exports and edits."""
+    ffmpeg_exe()
     from pydub import AudioSegment
 
-    ffmpeg_exe()
     pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767).astype(np.int16)
     return AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=SAMPLE_RATE, channels=1)

@@ -8,7 +8,6 @@ shown only with ``--debug``.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -91,6 +90,7 @@ def main_options(
 
 
 def _progress() -> Progress:
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         Progress,
@@ -98,13 +98,16 @@ def _progress() -> Progress:
         TimeRemainingColumn,
     )
 
+    # stderr, so stdout stays clean for what a command prints (e.g. `memo notes`).
+    console = Console(stderr=True, soft_wrap=True, highlight=False)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.fields[clock]}"),
         TimeRemainingColumn(),
+        console=console,
         transient=False,
-        disable=not sys.stderr.isatty(),
+        disable=not console.is_terminal,
     )
 
 
@@ -123,7 +126,10 @@ def _audio_progress(progress: Progress, label: str) -> Callable[[float, float], 
 def draft(
     inputs: Annotated[
         list[Path],
-        typer.Argument(metavar="INPUT...", help="Recordings (wav, mp3, m4a, flac, ogg, amr, wma, mp4…) or transcript JSON files."),
+        typer.Argument(
+            metavar="INPUT...",
+            help="Recordings (wav, mp3, m4a, flac, ogg, amr, wma, mp4…) or transcript JSON files.",
+        ),
     ],
     outdir: Annotated[
         Optional[Path],  # noqa: UP045
@@ -175,14 +181,13 @@ def _draft_all(inputs: list[Path], options: DraftOptions) -> int:
         for result in results:
             if isinstance(result, DraftFailure):
                 failed += 1
-                progress.console.print(f"error: {result.error}", style="red", markup=False, highlight=False)
+                progress.console.print(f"error: {result.error}", style="red", markup=False)
                 continue
             counts = " ".join(f"{k}={v}" for k, v in result.bullets.items())
             progress.console.print(
                 f"{result.memo}  ({clock(result.duration_s)} audio in {result.seconds:.0f} s; "
                 f"bullets {counts}; questions={result.questions})",
                 markup=False,
-                highlight=False,
             )
     if failed:
         typer.echo(f"{failed} of {len(inputs)} failed", err=True)

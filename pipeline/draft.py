@@ -121,7 +121,7 @@ def draft_transcript(
         write_json(paths["transcript"], transcript.to_dict())
     write_json(paths["notes"], notes.to_dict())
     write_text(paths["srt"], to_srt(transcript))
-    write_with(paths["memo"], lambda f: f.write(memo_bytes.getvalue()))
+    write_with(paths["memo"], lambda f: f.writelines([memo_bytes.getvalue()]))
     return notes, paths
 
 

@@ -17,6 +17,12 @@ from typing import IO, Any
 from .errors import OutputError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _explain(e: OSError, path: Path) -> OutputError:
     if e.errno == errno.ENOSPC or e.errno == errno.EDQUOT:
         why = "the disk is full; free some space or choose another -o directory"
@@ -40,6 +46,8 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         encoding = None if "b" in mode else "utf-8"
+        # mkstemp creates 0600; give the output the permissions a plain open() would.
+        os.chmod(tmp_name, 0o666 & ~_umask())
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
             f.flush()

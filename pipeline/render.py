@@ -23,8 +23,22 @@ from .types import Bullet, Notes, Transcript
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 CONTEXT_KEYS = frozenset(
-    "date rep company distributor recording speakers parties market product concerns "
-    "questions parting_question suggestions strengths".split()
+    [
+        "date",
+        "rep",
+        "company",
+        "distributor",
+        "recording",
+        "speakers",
+        "parties",
+        "market",
+        "product",
+        "concerns",
+        "questions",
+        "parting_question",
+        "suggestions",
+        "strengths",
+    ]
 )
 
 
@@ -67,8 +81,7 @@ def safe_text(text: str) -> str:
 
 def _bullets(bullets: tuple[Bullet, ...]) -> list[dict[str, Any]]:
     return [
-        {"text": safe_text(b.text), "time": clock(b.start), "segments": list(b.segments)}
-        for b in bullets
+        {"text": safe_text(b.text), "time": clock(b.start), "segments": list(b.segments)} for b in bullets
     ]
 
 

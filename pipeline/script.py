@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from .types import Script
 
@@ -18,7 +19,7 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @functools.lru_cache(maxsize=4)
-def _converter(config: str):  # type: ignore[no-untyped-def]
+def _converter(config: str) -> Any:
     import opencc
 
     return opencc.OpenCC(config)
@@ -44,3 +45,29 @@ def other_script(script: Script) -> Script:
 def is_in_script(text: str, script: Script) -> bool:
     """True when converting to ``script`` changes nothing (no character of the other script)."""
     return to_script(text, script) == text
+
+
+_CJK = r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]"
+_HALF_TO_FULL = {",": "，", "?": "？", "!": "！", ";": "；", ":": "：", ".": "。"}
+_HALF_NEAR_CJK = re.compile(rf"(?<={_CJK})\s*([,?!;:])\s*|\s*([,?!;:])\s*(?={_CJK})")
+_FULL_STOP_AFTER_CJK = re.compile(rf"(?<={_CJK})\.(?!\d)")
+_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_END_PUNCT = "。？！…；」』）\"'"
+_QUESTION_END = re.compile(r"[嗎吗么麼]$")
+
+
+def punctuate_zh(text: str) -> str:
+    """Written Chinese punctuation: full-width marks, pauses as commas, a closing mark.
+
+    Whisper often writes Mandarin with ASCII commas or with spaces where a speaker
+    paused, and leaves a segment's end open; the memo wants written Chinese.
+    """
+    text = text.strip()
+    if not _HAN.search(text):
+        return text
+    text = _HALF_NEAR_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
+    text = _FULL_STOP_AFTER_CJK.sub("。", text)
+    text = _SPACE_BETWEEN_CJK.sub("，", text)
+    if text and text[-1] not in _END_PUNCT:
+        text = text.rstrip("，、：") + ("？" if _QUESTION_END.search(text.rstrip("，、：")) else "。")
+    return text

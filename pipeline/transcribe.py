@@ -23,7 +23,7 @@ from . import audio as audio_mod
 from .errors import ModelError, NoSpeechError
 from .filters import clean_segment
 from .model_store import EMBEDDED_MODEL, resolve_model
-from .script import to_script
+from .script import punctuate_zh, to_script
 from .types import Language, ModelInfo, RemovedSegment, Script, Segment, Source, Transcript, Word
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class TranscribeOptions:
 
 
 @functools.lru_cache(maxsize=2)
-def get_model(model: str, device: str, compute_type: str, cpu_threads: int):  # type: ignore[no-untyped-def]
+def get_model(model: str, device: str, compute_type: str, cpu_threads: int) -> Any:
     """Load a Whisper model once per process (keyed by its settings)."""
     from faster_whisper import WhisperModel
 
@@ -118,7 +118,7 @@ def _convert(seg: Segment, language: Language, script: Script) -> Segment:
         return seg
     words = tuple(Word(w.start, w.end, to_script(w.word, script), w.probability) for w in seg.words)
     return Segment(
-        id=seg.id, start=seg.start, end=seg.end, text=to_script(seg.text, script),
+        id=seg.id, start=seg.start, end=seg.end, text=punctuate_zh(to_script(seg.text, script)),
         speaker=seg.speaker, avg_logprob=seg.avg_logprob, no_speech_prob=seg.no_speech_prob,
         words=words,
     )  # fmt: skip
@@ -136,7 +136,7 @@ def iter_segments(
     Filtered text goes to ``removed`` (when given) with the reason.
     """
     model = get_model(options.model, options.device, options.compute_type, options.cpu_threads)
-    raw, info = model.transcribe(
+    raw, _info = model.transcribe(
         audio.samples,
         language=language,
         beam_size=options.beam_size,
@@ -212,5 +212,3 @@ def transcribe(
         removed=tuple(removed),
         settings=settings,
     )
-
-

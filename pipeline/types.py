@@ -238,9 +238,7 @@ class MemoContent:
             "strengths",
         ):
             d[name] = [b.to_dict() for b in getattr(self, name)]
-        d["parting_question"] = (
-            self.parting_question.to_dict() if self.parting_question else None
-        )
+        d["parting_question"] = self.parting_question.to_dict() if self.parting_question else None
         return d
 
     @classmethod

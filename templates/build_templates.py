@@ -25,54 +25,110 @@ HERE = Path(__file__).resolve().parent
 
 LANGS = {
     "zh-Hant": {
-        "east_asia": "Microsoft JhengHei", "lang": "zh-TW",
+        "east_asia": "Microsoft JhengHei",
+        "lang": "zh-TW",
         "title": "溝通備忘錄",
-        "details": [("日期", "date"), ("業務代表", "rep"), ("我方公司", "company"),
-                    ("經銷商", "distributor"), ("錄音", "recording"), ("出席發言", "speakers")],
-        "sections": [("一、雙方情況介紹", "parties"), ("二、行業發展渠道與當地市場狀況", "market"),
-                     ("三、產品與操作概要", "product"), ("四、雙方所關心的其他問題", "concerns")],
+        "details": [
+            ("日期", "date"),
+            ("業務代表", "rep"),
+            ("我方公司", "company"),
+            ("經銷商", "distributor"),
+            ("錄音", "recording"),
+            ("出席發言", "speakers"),
+        ],
+        "sections": [
+            ("一、雙方情況介紹", "parties"),
+            ("二、行業發展渠道與當地市場狀況", "market"),
+            ("三、產品與操作概要", "product"),
+            ("四、雙方所關心的其他問題", "concerns"),
+        ],
         "empty": "（會議中未談及）",
         "fill": "【待業務填寫】",
-        "compliment": ("五、對貴公司的肯定", "提示：稱讚經銷商「公司」的通路網絡、管理與信譽，不要稱讚老闆個人。會議中聽到的優勢："),
-        "thanks": ("六、感謝貴公司的市場建議", "提示：逐條感謝對方給的市場建議，說明我方將如何採納。會議中的建議："),
+        "compliment": (
+            "五、對貴公司的肯定",
+            "提示：稱讚經銷商「公司」的通路網絡、管理與信譽，不要稱讚老闆個人。會議中聽到的優勢：",
+        ),
+        "thanks": (
+            "六、感謝貴公司的市場建議",
+            "提示：逐條感謝對方給的市場建議，說明我方將如何採納。會議中的建議：",
+        ),
         "answers": ("七、問題答覆", "提示：逐一答覆對方提出的問題，臨別時的最後一個問題最重要，放在最前面。"),
-        "parting": "【臨別提問】", "answer": "答覆：", "none_heard": "（會議中未聽到，請依記憶填寫）",
+        "parting": "【臨別提問】",
+        "answer": "答覆：",
+        "none_heard": "（會議中未聽到，請依記憶填寫）",
         "page": ("第 ", " 頁，共 ", " 頁"),
     },
     "zh-Hans": {
-        "east_asia": "Microsoft YaHei", "lang": "zh-CN",
+        "east_asia": "Microsoft YaHei",
+        "lang": "zh-CN",
         "title": "沟通备忘录",
-        "details": [("日期", "date"), ("业务代表", "rep"), ("我方公司", "company"),
-                    ("经销商", "distributor"), ("录音", "recording"), ("出席发言", "speakers")],
-        "sections": [("一、双方情况介绍", "parties"), ("二、行业发展渠道与当地市场状况", "market"),
-                     ("三、产品与操作概要", "product"), ("四、双方所关心的其他问题", "concerns")],
+        "details": [
+            ("日期", "date"),
+            ("业务代表", "rep"),
+            ("我方公司", "company"),
+            ("经销商", "distributor"),
+            ("录音", "recording"),
+            ("出席发言", "speakers"),
+        ],
+        "sections": [
+            ("一、双方情况介绍", "parties"),
+            ("二、行业发展渠道与当地市场状况", "market"),
+            ("三、产品与操作概要", "product"),
+            ("四、双方所关心的其他问题", "concerns"),
+        ],
         "empty": "（会议中未谈及）",
         "fill": "【待业务填写】",
-        "compliment": ("五、对贵公司的肯定", "提示：称赞经销商“公司”的渠道网络、管理与信誉，不要称赞老板个人。会议中听到的优势："),
-        "thanks": ("六、感谢贵公司的市场建议", "提示：逐条感谢对方给的市场建议，说明我方将如何采纳。会议中的建议："),
+        "compliment": (
+            "五、对贵公司的肯定",
+            "提示：称赞经销商“公司”的渠道网络、管理与信誉，不要称赞老板个人。会议中听到的优势：",
+        ),
+        "thanks": (
+            "六、感谢贵公司的市场建议",
+            "提示：逐条感谢对方给的市场建议，说明我方将如何采纳。会议中的建议：",
+        ),
         "answers": ("七、问题答复", "提示：逐一答复对方提出的问题，临别时的最后一个问题最重要，放在最前面。"),
-        "parting": "【临别提问】", "answer": "答复：", "none_heard": "（会议中未听到，请依记忆填写）",
+        "parting": "【临别提问】",
+        "answer": "答复：",
+        "none_heard": "（会议中未听到，请依记忆填写）",
         "page": ("第 ", " 页，共 ", " 页"),
     },
     "en": {
-        "east_asia": "Microsoft YaHei", "lang": "en-US",
+        "east_asia": "Microsoft YaHei",
+        "lang": "en-US",
         "title": "Meeting memo",
-        "details": [("Date", "date"), ("Sales representative", "rep"), ("Our company", "company"),
-                    ("Distributor", "distributor"), ("Recording", "recording"), ("Speakers", "speakers")],
-        "sections": [("1. Introductions of both parties", "parties"),
-                     ("2. Industry channels and the local market", "market"),
-                     ("3. Product and operations outline", "product"),
-                     ("4. Other concerns of both parties", "concerns")],
+        "details": [
+            ("Date", "date"),
+            ("Sales representative", "rep"),
+            ("Our company", "company"),
+            ("Distributor", "distributor"),
+            ("Recording", "recording"),
+            ("Speakers", "speakers"),
+        ],
+        "sections": [
+            ("1. Introductions of both parties", "parties"),
+            ("2. Industry channels and the local market", "market"),
+            ("3. Product and operations outline", "product"),
+            ("4. Other concerns of both parties", "concerns"),
+        ],
         "empty": "(Not discussed in the meeting.)",
         "fill": "[TO BE WRITTEN BY THE REP]",
-        "compliment": ("5. Our compliments to your company",
-                       "Hint: praise the distributor's company (its network, management, reputation), "
-                       "not the boss personally. Strengths heard in the meeting:"),
-        "thanks": ("6. Thank you for your market advice",
-                   "Hint: thank them for each piece of advice and say how we will act on it. Advice given:"),
-        "answers": ("7. Answers to your questions",
-                    "Hint: answer every question raised; the last question asked while parting matters most and comes first."),
-        "parting": "[PARTING QUESTION]", "answer": "Answer: ", "none_heard": "(None heard; fill in from memory.)",
+        "compliment": (
+            "5. Our compliments to your company",
+            "Hint: praise the distributor's company (its network, management, reputation), "
+            "not the boss personally. Strengths heard in the meeting:",
+        ),
+        "thanks": (
+            "6. Thank you for your market advice",
+            "Hint: thank them for each piece of advice and say how we will act on it. Advice given:",
+        ),
+        "answers": (
+            "7. Answers to your questions",
+            "Hint: answer every question raised; the last question asked while parting matters most "
+            "and comes first.",
+        ),
+        "parting": "[PARTING QUESTION]",
+        "answer": "Answer: ",
+        "none_heard": "(None heard; fill in from memory.)",
         "page": ("Page ", " of ", ""),
     },
 }
@@ -161,7 +217,7 @@ def build(key: str, out: Path) -> None:
     doc.add_paragraph(t["title"], style="Title").alignment = WD_ALIGN_PARAGRAPH.CENTER
     table = doc.add_table(rows=len(t["details"]), cols=2)
     table.style = "Table Grid"
-    for row, (label, var) in zip(table.rows, t["details"]):
+    for row, (label, var) in zip(table.rows, t["details"], strict=True):
         row.cells[0].text = label
         row.cells[0].paragraphs[0].runs[0].bold = True
         row.cells[1].text = f"{{{{ {var} }}}}"

@@ -54,7 +54,7 @@ def test_resolve_model_rejects_a_missing_directory(tmp_path: Path) -> None:
 
 
 def test_resolve_model_rejects_a_directory_without_model_bin(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="no model.bin"):
+    with pytest.raises(ModelError, match=r"no model\.bin"):
         resolve_model(str(tmp_path))
 
 

@@ -22,3 +22,18 @@ def test_mixed_text_is_detected() -> None:
     assert not is_in_script("這個价格", "hant")
     assert is_in_script(to_script("這個价格", "hant"), "hant")
     assert other_script("hant") == "hans"
+
+
+def test_ascii_punctuation_in_chinese_becomes_full_width() -> None:
+    from pipeline.script import punctuate_zh
+
+    assert punctuate_zh("付款的話,你們怎麼算?") == "付款的話，你們怎麼算？"
+    assert punctuate_zh("單價是3.5元.") == "單價是3.5元。"
+
+
+def test_pauses_become_commas_and_segments_close() -> None:
+    from pipeline.script import punctuate_zh
+
+    assert punctuate_zh("請坐請坐 來 喝杯茶") == "請坐請坐，來，喝杯茶。"
+    assert punctuate_zh("可以給我們獨家嗎") == "可以給我們獨家嗎？"
+    assert punctuate_zh("FOB price") == "FOB price"

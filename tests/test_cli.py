@@ -1,0 +1,98 @@
+"""The `memo` command, in-process: one-line errors, the rest goes on, stages on their own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+runner = CliRunner()
+
+
+def transcript_file(tmp_path: Path) -> Path:
+    data = {
+        "schema": "meeting-transcript/1",
+        "language": "en",
+        "segments": [
+            {
+                "id": 0,
+                "start": 0.0,
+                "end": 3.0,
+                "text": "Um, we have three warehouses and forty trucks.",
+                "speaker": "dist",
+            },
+            {"id": 1, "start": 3.0, "end": 6.0, "text": "What are your payment terms?", "speaker": "dist"},
+            {
+                "id": 2,
+                "start": 6.0,
+                "end": 9.0,
+                "text": "Net thirty after the first order.",
+                "speaker": "rep",
+            },
+        ],
+    }
+    path = tmp_path / "m.transcript.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("draft", "transcribe", "notes", "setup"):
+        assert command in result.output
+
+
+def test_missing_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["draft", str(tmp_path / "nope.m4a")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "nope.m4a: no such file" in errors[0]
+
+
+def test_a_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    good = transcript_file(tmp_path)
+    result = runner.invoke(app, ["draft", str(bad), str(good), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "bad.wav: not an audio file" in result.output
+    assert (tmp_path / "out" / "m.memo.docx").is_file()
+    assert not (tmp_path / "out" / "bad.memo.docx").exists()
+
+
+def test_draft_from_a_transcript_leaves_the_transcript_as_it_is(tmp_path: Path) -> None:
+    path = transcript_file(tmp_path)
+    before = path.read_bytes()
+    result = runner.invoke(app, ["draft", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "m.memo.docx", "m.notes.json", "m.srt", "m.transcript.json",
+    ]  # fmt: skip
+
+
+def test_notes_prints_json_without_output_option(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["notes", str(transcript_file(tmp_path))])
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.output)
+    assert [s["id"] for s in notes["segments"]] == [0, 1, 2]
+
+
+def test_wrong_schema_json_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps({"hello": 1}))
+    result = runner.invoke(app, ["notes", str(path)])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert "not a meeting transcript" in result.output
+
+
+def test_unknown_script_lists_the_choices(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["draft", "x.wav", "--script", "latin"])
+    assert result.exit_code == 1
+    assert "expected one of: hant, hans" in result.output
