@@ -267,6 +267,16 @@ def setup(
     _run(run)
 
 
+def _register_features() -> None:
+    from . import cli_audit, cli_batch, cli_speakers
+
+    for feature in (cli_batch, cli_speakers, cli_audit):
+        feature.register(app)
+
+
+_register_features()
+
+
 def main() -> None:
     """Entry point of the ``memo`` console script."""
     app()
