@@ -63,6 +63,8 @@ class DraftResult:
     questions: int
     parting_question: bool
     removed: int
+    transcript_data: Transcript
+    notes_data: Notes
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,8 @@ def draft(path: Path, options: DraftOptions | None = None, progress: Progress | 
         questions=len(memo.questions) + (1 if memo.parting_question else 0),
         parting_question=memo.parting_question is not None,
         removed=len(transcript.removed),
+        transcript_data=transcript,
+        notes_data=notes,
     )
 
 
