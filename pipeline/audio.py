@@ -112,12 +112,13 @@ def check_readable(path: Path) -> None:
 def _ffmpeg_reason(stderr: bytes) -> str:
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     text = " ".join(lines[-3:])
+    # Truncation first: ffmpeg follows "moov atom not found" with "Invalid data found".
+    if "moov atom not found" in text or "End of file" in text or "Truncat" in text:
+        return "the file is truncated or damaged; copy it again from the recorder"
     if "Invalid data found" in text or "could not find codec" in text.lower():
         return "not an audio file, or its format is not recognised"
     if "does not contain any stream" in text or "matches no streams" in text:
         return "the file holds no audio track"
-    if "moov atom not found" in text or "End of file" in text or "Truncat" in text:
-        return "the file is truncated or damaged"
     return f"ffmpeg cannot decode it ({lines[-1][:160] if lines else 'no message'})"
 
 
