@@ -111,7 +111,7 @@ def check_readable(path: Path) -> None:
 
 def _ffmpeg_reason(stderr: bytes) -> str:
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    text = " ".join(lines[-3:])
+    text = " ".join(lines)
     # Truncation first: ffmpeg follows "moov atom not found" with "Invalid data found".
     if "moov atom not found" in text or "End of file" in text or "Truncat" in text:
         return "the file is truncated or damaged; copy it again from the recorder"
