@@ -1,0 +1,93 @@
+"""build_notes on a small transcript: invariants of the notes and the memo."""
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+
+from pipeline.notes import NotesOptions, build_notes, notes_to_json
+from pipeline.types import Segment, Transcript
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[1] / "pipeline" / "schemas" / "notes.schema.json").read_text()
+)
+TURNS = [
+    ("dist", "Hey, come on in. Can I get you a coffee?"),
+    ("rep", "Um, quick background on us. We were founded in 2011, we have, like, 85 employees."),
+    ("dist", "So, uh, what's the pricing look like on the twelve-ounce bag?"),
+    ("rep", "Distributor cost is 8.10 a bag, and the margin for the store is about forty percent."),
+    ("rep", "And would you want exclusivity for New England?"),
+    (
+        "dist",
+        "Yes, exclusivity for grocery. We've got two warehouses and twenty-two trucks, and we pay on time.",
+    ),
+    ("dist", "My advice, you should start in the Boston suburbs, the market there cares about origin."),
+    ("rep", "Thank you both, this was really great."),
+]
+FILLERS = re.compile(r"\b(um|uh|like,|you know)\b", re.I)
+
+
+def _notes(speakers: bool = True):
+    segments = tuple(
+        Segment(id=100 + i, start=i * 5.0, end=i * 5.0 + 4.0, text=t, speaker=s if speakers else None)
+        for i, (s, t) in enumerate(TURNS)
+    )
+    return build_notes(Transcript(language="en", segments=segments), NotesOptions())
+
+
+def test_one_note_per_segment_same_ids_same_order() -> None:
+    notes = _notes()
+    assert [n.id for n in notes.segments] == [100 + i for i in range(len(TURNS))]
+
+
+def test_notes_json_is_schema_valid() -> None:
+    jsonschema.validate(notes_to_json(_notes()), SCHEMA)
+
+
+def test_bullets_point_to_existing_segments() -> None:
+    notes = _notes()
+    ids = {n.id for n in notes.segments}
+    memo = notes.memo
+    bullets = [*memo.parties, *memo.market, *memo.product, *memo.concerns]
+    bullets += [*memo.questions, *memo.suggestions, *memo.strengths]
+    assert bullets
+    for b in bullets:
+        assert b.segments and set(b.segments) <= ids
+
+
+def test_no_fillers_in_bullets() -> None:
+    memo = _notes().memo
+    for b in [*memo.parties, *memo.market, *memo.product, *memo.concerns, *memo.questions]:
+        assert not FILLERS.search(b.text), b.text
+
+
+def test_chitchat_is_none_and_not_in_memo() -> None:
+    notes = _notes()
+    assert notes.segments[0].category == "none"
+    memo_ids = {i for b in notes.memo.parties + notes.memo.market for i in b.segments}
+    assert 100 not in memo_ids
+
+
+def test_rep_questions_excluded_from_questions_when_speakers_known() -> None:
+    notes = _notes()
+    assert notes.segments[4].question  # the rep's exclusivity question is a question
+    asked = {i for b in notes.memo.questions for i in b.segments}
+    assert 102 in asked and 104 not in asked
+
+
+def test_all_questions_kept_without_speakers() -> None:
+    asked = {i for b in _notes(speakers=False).memo.questions for i in b.segments}
+    assert {102, 104} <= asked
+
+
+def test_suggestion_and_strength_from_distributor() -> None:
+    notes = _notes()
+    assert notes.segments[6].suggestion
+    assert notes.segments[5].strength
+    assert {i for b in notes.memo.suggestions for i in b.segments} == {106}
+
+
+def test_every_label_has_its_rules() -> None:
+    for n in _notes().segments:
+        assert n.rules, n

@@ -1,0 +1,93 @@
+"""The parting question: the distributor side's last real question in the goodbyes."""
+
+from pipeline.notes import build_notes
+from pipeline.types import Segment, Transcript
+
+BUSINESS_ZH = [
+    ("rep", "我先简单介绍一下我们公司，我们是二零一零年成立的，员工两百多人。"),
+    ("dist", "那你们的出厂价大概多少？"),
+    ("rep", "出厂价是十四块五一袋，经销商毛利在百分之二十五左右。"),
+    ("dist", "账期你们一般给多长？"),
+    ("rep", "首批款到发货，合作三个月以后可以给三十天账期。"),
+    ("dist", "区域呢？是整个省独家还是只做省会？"),
+    ("rep", "先做四个地市，第一年任务完成了再谈全省独家。"),
+]
+
+
+def _transcript(turns: list[tuple[str, str]], language: str = "zh") -> Transcript:
+    segments = tuple(
+        Segment(id=i, start=i * 10.0, end=i * 10.0 + 9.0, text=t, speaker=s) for i, (s, t) in enumerate(turns)
+    )
+    return Transcript(language=language, script="hans" if language == "zh" else None, segments=segments)
+
+
+def _parting(turns: list[tuple[str, str]], language: str = "zh") -> list[int]:
+    notes = build_notes(_transcript(turns, language))
+    return [n.id for n in notes.segments if n.parting_question]
+
+
+def test_parting_question_is_the_last_dist_question_after_goodbyes() -> None:
+    turns = [
+        *BUSINESS_ZH,
+        ("rep", "好，那今天就先这样，太感谢孙总了。"),
+        ("dist", "客气啥，以后常来。"),
+        ("dist", "哦对了，样品大概什么时候能寄过来？"),
+        ("rep", "样品下周一之前发出来。"),
+    ]
+    assert _parting(turns) == [9]
+
+
+def test_chitchat_question_after_parting_question_is_ignored() -> None:
+    turns = [
+        *BUSINESS_ZH,
+        ("rep", "好，那今天就先这样，太感谢孙总了。"),
+        ("dist", "哦对了，样品大概什么时候能寄过来？"),
+        ("rep", "样品下周一之前发出来。"),
+        ("dist", "好嘞。你车停哪儿了？我送你下楼。"),
+    ]
+    notes = build_notes(_transcript(turns))
+    assert [n.id for n in notes.segments if n.parting_question] == [8]
+    assert notes.segments[10].question is False
+    assert notes.segments[10].category == "none"
+
+
+def test_second_distributor_can_ask_the_parting_question() -> None:
+    turns = [(s, t) for s, t in BUSINESS_ZH] + [
+        ("rep", "好，那今天就先这样，非常感谢两位。"),
+        ("dist", "客气，慢走。"),
+        ("dist2", "对了，临期的货你们怎么处理？"),
+        ("rep", "剩三个月以上保质期的可以调换。"),
+    ]
+    assert _parting(turns) == [9]
+
+
+def test_rep_question_in_goodbyes_is_not_the_parting_question() -> None:
+    turns = [
+        *BUSINESS_ZH,
+        ("rep", "好，那今天就先这样，太感谢孙总了。"),
+        ("dist", "哦对了，样品大概什么时候能寄过来？"),
+        ("rep", "样品下周一发。对了，样品寄到您冷库还是门店？"),
+    ]
+    assert _parting(turns) == [8]
+
+
+def test_no_parting_question_without_one() -> None:
+    turns = [*BUSINESS_ZH, ("rep", "好，那今天就先这样，太感谢孙总了。"), ("dist", "慢走，再见。")]
+    assert _parting(turns) == []
+    assert build_notes(_transcript(turns)).memo.parting_question is None
+
+
+def test_parting_question_in_english() -> None:
+    turns = [
+        ("rep", "Quick background on us: we were founded in 2011 and have eighty-five employees."),
+        ("dist", "What's the pricing look like on the twelve-ounce bag?"),
+        ("rep", "Distributor cost is 8.10 a bag and MSRP is 16.99, so the margin works."),
+        ("dist", "And terms? What are you thinking on payment?"),
+        ("rep", "Net thirty is our standard payment term."),
+        ("rep", "Well, this was really great. Thank you both."),
+        ("dist", "Likewise. I'll walk you out."),
+        ("dist", "Oh, one more thing. Are the cans shelf-stable or do they need the cooler?"),
+        ("rep", "Shelf-stable, twelve months shelf life."),
+        ("dist", "Perfect. Drive safe, it's nasty out there."),
+    ]
+    assert _parting(turns, "en") == [7]
