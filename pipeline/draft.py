@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .contract import load_transcript
-from .errors import MemoError
+from .errors import InputError, MemoError
 from .notes import NotesOptions, build_notes
 from .outputs import write_json, write_text, write_with
+from .probe import declared_duration, is_truncated
 from .render import MemoDetails, build_context, render_memo, template_key, template_path
 from .srt import to_srt
 from .transcribe import Progress, TranscribeOptions, transcribe
@@ -99,6 +100,28 @@ def is_transcript(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
 
+def wait_until_complete(path: Path, settle_s: float = 1.0) -> None:
+    """Refuse a file that is still being copied (size or mtime still changing).
+
+    Only a recently modified file is watched, so finished recordings cost nothing.
+
+    Raises:
+        InputError: the file is still growing after ``settle_s``.
+    """
+    try:
+        first = path.stat()
+    except OSError:
+        return  # missing files get their own message from the audio stage
+    if time.time() - first.st_mtime > 2 * settle_s:
+        return
+    time.sleep(settle_s)
+    second = path.stat()
+    if (second.st_size, second.st_mtime_ns) != (first.st_size, first.st_mtime_ns):
+        raise InputError(
+            f"{path}: is still being written (size changing); run again when the copy is finished"
+        )
+
+
 def _details(source: Path, details: MemoDetails) -> MemoDetails:
     if details.date:
         return details
@@ -137,7 +160,17 @@ def draft(path: Path, options: DraftOptions | None = None, progress: Progress | 
     path = Path(path)
     started = time.perf_counter()
     from_json = is_transcript(path)
-    transcript = load_transcript(path) if from_json else transcribe(path, options.transcribe, progress)
+    if from_json:
+        transcript = load_transcript(path)
+    else:
+        wait_until_complete(path)
+        declared = declared_duration(path)
+        transcript = transcribe(path, options.transcribe, progress)
+        if is_truncated(declared, transcript.duration_s):
+            raise InputError(
+                f"{path}: is truncated: {transcript.duration_s:.1f} s of the {declared:.1f} s it "
+                "declares could be decoded; copy the recording again from the recorder"
+            )
     # A transcript given as input stays as it is: it may be the rep's corrected copy.
     notes, paths = draft_transcript(transcript, path, options, write_transcript=not from_json)
     memo = notes.memo
@@ -170,3 +203,10 @@ def draft_many(
         except MemoError as e:
             logger.debug("draft failed for %s", path, exc_info=True)
             yield DraftFailure(source=Path(path), error=str(e))
+        except Exception as e:  # a bug or a library failure: still never stop the others
+            logger.debug("unexpected failure for %s", path, exc_info=True)
+            yield DraftFailure(
+                source=Path(path),
+                error=f"{path}: unexpected error ({type(e).__name__}: {e}); "
+                "rerun with --debug for details and report it",
+            )

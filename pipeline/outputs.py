@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -44,6 +46,7 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(path)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         encoding = None if "b" in mode else "utf-8"
         # mkstemp creates 0600; give the output the permissions a plain open() would.
@@ -60,6 +63,15 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def remove_stale_parts(path: Path, older_than_s: float = 60.0) -> None:
+    """Delete temporary files a killed run left for ``path`` (never the finished file)."""
+    now = time.time()
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > older_than_s:
+                part.unlink()
 
 
 def write_text(path: Path, text: str) -> None:

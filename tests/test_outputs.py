@@ -44,3 +44,14 @@ def test_a_file_where_the_directory_should_be_is_an_output_error(tmp_path: Path)
     blocker.write_text("")
     with pytest.raises(OutputError, match="cannot write"):
         write_json(blocker / "x.json", {})
+
+
+def test_temporaries_left_by_a_killed_run_are_cleaned_on_the_next_write(tmp_path: Path) -> None:
+    stale = tmp_path / ".m.memo.docx.abc123.part"
+    stale.write_bytes(b"half")
+    os.utime(stale, (1, 1))
+    fresh = tmp_path / ".m.memo.docx.def456.part"
+    fresh.write_bytes(b"in progress elsewhere")
+    write_json(tmp_path / "m.memo.docx", {})
+    assert not stale.exists()
+    assert fresh.exists()
