@@ -111,7 +111,8 @@ def build_context(transcript: Transcript, notes: Notes, details: MemoDetails) ->
         "market": _bullets(memo.market),
         "product": _bullets(memo.product),
         "concerns": _bullets(memo.concerns),
-        "questions": _bullets(memo.questions),
+        # the parting question leads the answers section on its own; not listed twice
+        "questions": _bullets(tuple(q for q in memo.questions if not pq or q.segments != pq.segments)),
         "parting_question": _bullets((pq,))[0] if pq else None,
         "suggestions": _bullets(memo.suggestions),
         "strengths": _bullets(memo.strengths),

@@ -32,7 +32,7 @@ def sample(text: str = "我們在台中、桃園、高雄有三個倉庫。") ->
     )
     b = Bullet(text, (0,), 1.0)
     q = Bullet("付款方式呢？", (1,), 64.0)
-    memo = MemoContent(parties=(b,), concerns=(q,), questions=(), parting_question=q, strengths=(b,))
+    memo = MemoContent(parties=(b,), concerns=(q,), questions=(q,), parting_question=q, strengths=(b,))
     notes = Notes(
         language="zh",
         segments=(SegmentNote(0, text, "parties", strength=True), SegmentNote(1, "付款方式呢？", "concerns")),
@@ -85,6 +85,7 @@ def test_rendered_memo_has_the_seven_sections_and_times() -> None:
         assert heading in text
     assert "我們有三個倉庫。 [00:01]" in text
     assert "【臨別提問】" in text and "付款方式呢？ [01:04]" in text
+    assert text.count("付款方式呢？ [01:04]") == 2  # concerns bullet + parting question, not again
     assert "何嘉欣" in text and "meeting 1.m4a (02:05)" in text
     assert "{{" not in text and "{%" not in text
 
