@@ -124,6 +124,7 @@ def _audio_progress(progress: Progress, label: str) -> Callable[[float, float], 
 
 @app.command()
 def draft(
+    ctx: typer.Context,
     inputs: Annotated[
         list[Path],
         typer.Argument(
@@ -154,17 +155,25 @@ def draft(
     """
     _check_choice(language, ("zh", "en"), "language")
     _check_choice(script, ("hant", "hans"), "script")
+    from .cli_batch import settings_or_exit
     from .draft import DraftOptions
     from .notes import NotesOptions
     from .render import MemoDetails
     from .transcribe import TranscribeOptions
 
+    # memo.toml supplies what no flag gave (its outbox is for watch/batch; draft writes beside).
+    cfg = settings_or_exit(ctx)
     options = DraftOptions(
-        transcribe=TranscribeOptions(model=model, language=language, script=script),  # type: ignore[arg-type]
-        notes=NotesOptions(rep_speaker=rep_speaker or None),
-        details=MemoDetails(rep=rep, company=company, distributor=distributor),
+        transcribe=TranscribeOptions(
+            model=cfg.model,
+            language=cfg.language,  # type: ignore[arg-type]
+            script=cfg.script,  # type: ignore[arg-type]
+            glossary=cfg.glossary,
+        ),
+        notes=NotesOptions(rep_speaker=cfg.rep_label or None),
+        details=MemoDetails(rep=cfg.rep, company=cfg.company, distributor=distributor),
         outdir=outdir,
-        template_dir=templates,
+        template_dir=cfg.templates,
     )
     failed = _draft_all(inputs, options)
     if failed:

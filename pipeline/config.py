@@ -1,0 +1,204 @@
+"""Settings from ``memo.toml`` files and CLI flags, with where each value came from.
+
+Lookup order, later wins: built-in defaults, the user's config file
+(``<user config dir>/meeting-memo/memo.toml``), ``memo.toml`` in the inbox, then
+CLI flags. ``memo config`` prints the result with each value's source.
+
+Example ``memo.toml``::
+
+    rep = "Lin Mei"
+    rep_label = "rep"          # the rep's speaker label in transcripts
+    company = "Acme Foods"
+    script = "hant"            # hant | hans
+    model = "base"
+    glossary = ["Acme", "Kaohsiung"]
+    inbox = "~/Recordings"
+    outbox = "~/Recordings/memos"
+    database = "~/memo.sqlite" # or postgresql+psycopg://user@host/memo
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import MemoError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "meeting-memo"
+CONFIG_NAME = "memo.toml"
+
+
+class ConfigError(MemoError):
+    """A ``memo.toml`` that cannot be read, or holds unknown keys or bad values."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings of ``memo draft``, ``batch`` and ``watch``.
+
+    Attributes:
+        rep: the rep's name, for the memo header and the roll-up.
+        rep_label: the rep's speaker label in transcripts that have speakers.
+        company: the rep's company, for the memo header.
+        language: ``zh``, ``en`` or ``None`` (detect between the two).
+        script: Chinese output script, ``hant`` or ``hans``.
+        model: ``base`` (embedded), a cached faster-whisper size, or a model directory.
+        glossary: names passed to the model as hotwords.
+        templates: a folder of restyled memo templates, or ``None``.
+        inbox: the drop folder ``memo watch`` uses when none is given.
+        outbox: where memos go; ``None`` means the command's own default.
+        database: an SQLite file path or a database URL; ``None`` is the default file.
+        sources: for each field, where its value came from.
+    """
+
+    rep: str = ""
+    rep_label: str = "rep"
+    company: str = ""
+    language: str | None = None
+    script: str = "hant"
+    model: str = "base"
+    glossary: tuple[str, ...] = ()
+    templates: Path | None = None
+    inbox: Path | None = None
+    outbox: Path | None = None
+    database: str | None = None
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def source(self, name: str) -> str:
+        """Where the value of ``name`` came from (``default`` when never set)."""
+        return self.sources.get(name, "default")
+
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "sources")
+_CHOICES = {"script": ("hant", "hans"), "language": ("zh", "en")}
+_PATHS = ("templates", "inbox", "outbox")
+
+
+def user_config_file() -> Path:
+    """The user's config file (it may not exist)."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_NAME
+
+
+def user_data_dir() -> Path:
+    """Where the default run store lives."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _coerce(name: str, value: Any, where: str, base: Path) -> Any:
+    if name == "glossary":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: glossary must be a list of strings")
+        return tuple(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {name} must be a string, not {type(value).__name__}")
+    if name == "language" and value in ("", "auto"):
+        return None
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ConfigError(
+            f"{where}: {name} {value!r} is not known; expected one of: {', '.join(_CHOICES[name])}"
+        )
+    if name in _PATHS:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base / path
+    if name == "database" and "://" not in value:
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() else base / path)
+    return value
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """The settings in one ``memo.toml``, relative paths taken from its folder.
+
+    Raises:
+        ConfigError: unreadable TOML, an unknown key, or a bad value.
+    """
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read ({e.strerror})") from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from e
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting {unknown[0]!r}; expected one of: {', '.join(FIELDS)}")
+    return {k: _coerce(k, v, str(path), path.parent) for k, v in data.items()}
+
+
+def load_settings(
+    inbox: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    user_file: Path | None = None,
+) -> Settings:
+    """Merge defaults, the user's file, the inbox's ``memo.toml`` and ``overrides`` (CLI flags).
+
+    Args:
+        inbox: a folder whose ``memo.toml`` applies; defaults to the ``inbox`` setting.
+        overrides: values given on the command line, by field name; ``None`` values are ignored.
+        user_file: the user's config file; defaults to ``user_config_file()``.
+    """
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    def merge(data: dict[str, Any], where: str) -> None:
+        for key, value in data.items():
+            values[key] = value
+            sources[key] = where
+
+    user = user_file or user_config_file()
+    if user.is_file():
+        merge(read_file(user), str(user))
+    folder = (overrides or {}).get("inbox") or inbox or values.get("inbox")
+    if folder is not None and (Path(folder) / CONFIG_NAME).is_file():
+        local = Path(folder) / CONFIG_NAME
+        merge(read_file(local), str(local))
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key not in FIELDS:
+            raise ConfigError(f"unknown setting {key!r}; expected one of: {', '.join(FIELDS)}")
+        values[key] = tuple(value) if key == "glossary" else value
+        sources[key] = "command line"
+    return Settings(**values, sources=sources)
+
+
+def database_url(settings: Settings) -> str:
+    """The run store's SQLAlchemy URL: the ``database`` setting or the default SQLite file."""
+    db = settings.database
+    if db and "://" in db:
+        return db
+    path = Path(db).expanduser() if db else user_data_dir() / "memo.sqlite"
+    return f"sqlite:///{path.resolve()}"
+
+
+def describe(settings: Settings) -> list[tuple[str, str, str]]:
+    """``(name, value, source)`` rows for ``memo config``."""
+    rows = []
+    for name in FIELDS:
+        value = getattr(settings, name)
+        if name == "glossary":
+            shown = ", ".join(value) if value else "(none)"
+        elif value is None or value == "":
+            shown = "(auto)" if name == "language" else "(not set)"
+        else:
+            shown = str(value)
+        rows.append((name, shown, settings.source(name)))
+    db = database_url(settings)
+    rows.append(("database url", db, settings.source("database")))
+    return rows

@@ -1,0 +1,1 @@
+"""Revisions of the run store schema, oldest first by ``down_revision``."""
