@@ -382,6 +382,8 @@ def run_batch(
         todo.append((checked, run_id))
     try:
         for item in _draft_all(todo, options, store, emit, draft_fn):
+            if not item.duration_s:  # failed: the header's length, for the progress and roll-up
+                item = dataclasses.replace(item, duration_s=durations.get(item.source, 0.0))
             items.append(item)
             emit(Finished(item))
     except BaseException:

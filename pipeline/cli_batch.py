@@ -173,7 +173,11 @@ def _batch(
         elif isinstance(event, Finished):
             item = event.item
             state["partial"].pop(item.source, None)
-            state["done_s"] += item.duration_s
+            if item.status == "done" and item.note != "recovered":
+                state["done_s"] += item.duration_s
+            else:  # not drafted now: out of the audio total, so the ETA follows real work
+                total = (progress.tasks[audio].total or 0.0) - item.duration_s
+                progress.update(audio, total=max(total, 1.0))
             progress.advance(files)
             line, style = _item_line(item)
             progress.console.print(line, style=style, markup=False)
@@ -334,12 +338,13 @@ def _usage(message: str) -> Exception:
 def _watch(inbox: Path, settings: Settings, poll: bool, stable: float) -> None:
     import signal
     import threading
+    from dataclasses import replace
 
     from .batch import BatchOptions, Finished
     from .watch import Watcher, preload, watch_options
 
     options = watch_options(BatchOptions(draft=draft_options(settings, settings.outbox)), inbox)
-    options = type(options)(batch=options.batch, stable_s=stable, polling=poll)
+    options = replace(options, stable_s=stable, polling=poll)
     console = _console()
     stop = threading.Event()
 

@@ -35,6 +35,7 @@ from .batch import (
     safe_draft,
 )
 from .draft import draft, output_paths
+from .errors import MemoError
 from .store import Recording, Store
 
 logger = logging.getLogger(__name__)
@@ -184,9 +185,13 @@ class Watcher:
     def process(self, path: Path) -> Item:
         """Draft one settled recording unless it was drafted before; record the run."""
         opts = self.options.batch
-        checked = check(self.store, path, opts)
-        if isinstance(checked, Recording):
-            checked = self._draft(checked)
+        try:
+            checked = check(self.store, path, opts)
+            if isinstance(checked, Recording):
+                checked = self._draft(checked)
+        except MemoError as e:  # the store is locked or gone: report it, keep watching
+            logger.debug("cannot process %s", path, exc_info=True)
+            checked = Item(path, "failed", error=f"{path}: {e}")
         self.items.append(checked)
         self.emit(Finished(checked))
         return checked

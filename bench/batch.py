@@ -1,0 +1,72 @@
+"""Batch throughput: audio hours drafted per hour with ``memo batch --workers 1`` and ``2``.
+
+Usage: ``python -m bench.batch [--copies N] [--workers 1 2]``
+
+The inputs are the two samples plus re-encoded copies (flac/ogg; different bytes, so
+the batch does not skip them as duplicates), about 2.5 min each. Each run is a fresh
+``memo batch`` process with an empty run store and output folder, so model loading
+(once per worker) is counted. Wall time includes everything from start to exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipeline.audio import ffmpeg_exe
+from pipeline.batch import probe_duration
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = [ROOT / "samples" / "zh-hant-meeting.wav", ROOT / "samples" / "en-meeting.mp3"]
+VARIANTS = [".flac", ".ogg", ".m4a"]
+
+
+def inputs(folder: Path, copies: int) -> list[Path]:
+    """The samples, plus ``copies - 1`` re-encoded variants of each."""
+    paths = []
+    for sample in SAMPLES:
+        paths.append(Path(shutil.copy(sample, folder / sample.name)))
+        for suffix in VARIANTS[: copies - 1]:
+            out = folder / f"{sample.stem}-copy{suffix}"
+            subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(sample), str(out)], check=True)
+            paths.append(out)
+    return paths
+
+
+def run(paths: list[Path], workers: int, work: Path) -> float:
+    """Seconds of wall time for one ``memo batch`` over ``paths``."""
+    memo = str(Path(sys.executable).parent / "memo")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "XDG_CONFIG_HOME": str(work / "cfg")}
+    cmd = [memo, "batch", *map(str, paths), "-o", str(work / f"out{workers}")]
+    cmd += ["--db", str(work / f"runs{workers}.sqlite"), "--workers", str(workers)]
+    started = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=2, help="versions of each sample (1-4)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "in").mkdir()
+        paths = inputs(work / "in", args.copies)
+        audio_s = sum(probe_duration(p) for p in paths)
+        print(f"{len(paths)} recordings, {audio_s / 60:.1f} min of audio, {os.cpu_count()} CPU cores")
+        print(f"{'workers':>7}  {'wall s':>7}  {'audio h per hour':>16}")
+        for n in args.workers:
+            wall = run(paths, n, work)
+            print(f"{n:>7}  {wall:>7.1f}  {audio_s / wall:>16.1f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
