@@ -14,6 +14,7 @@ import hashlib
 import logging
 import subprocess
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,12 @@ AUDIO_SUFFIXES = frozenset(
     ]
 )
 _READ = 1 << 20
+BLOCK_S = 30.0
+"""Seconds of audio decoded per block when streaming."""
+WINDOW_S = 600.0
+"""Long recordings are transcribed in windows of about this many seconds (constant memory)."""
+WINDOW_SEARCH_S = 30.0
+"""A window is cut at the quietest moment of its last this-many seconds."""
 
 
 @dataclass(frozen=True)
@@ -122,44 +129,102 @@ def _ffmpeg_reason(stderr: bytes) -> str:
     return f"ffmpeg cannot decode it ({lines[-1][:160] if lines else 'no message'})"
 
 
-def decode(path: Path) -> np.ndarray:
-    """Decode any audio (or the audio of a video) to float32 mono 16 kHz.
+def _open_pcm(path: Path) -> subprocess.Popen[bytes]:
+    cmd = [
+        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
+        "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE),
+        "-f", "s16le", "-",
+    ]  # fmt: skip
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stream(path: Path, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
+    """Decode any audio to float32 mono 16 kHz, yielded in blocks of ``block_s`` seconds.
+
+    Only one block is held at a time, so a recording of any length decodes in constant
+    memory. The last block is shorter.
 
     Raises:
         InputError: the file is not audio, is damaged, or holds no audio track.
     """
     path = Path(path)
     check_readable(path)
-    cmd = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
-        "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE),
-        "-f", "s16le", "-",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _open_pcm(path)
     assert proc.stdout is not None and proc.stderr is not None
-    chunks: list[np.ndarray] = []
-    pending = b""
-    # Read as int16 chunks and convert once at the end: peak memory is the int16 copy
-    # plus the float32 result, not a bytes buffer that grows by doubling.
-    while block := proc.stdout.read(_READ):
-        block = pending + block
-        usable = len(block) - len(block) % 2
-        chunks.append(np.frombuffer(block[:usable], dtype=np.int16).copy())
-        pending = block[usable:]
-    stderr = proc.stderr.read()
-    rc = proc.wait()
-    total = sum(len(c) for c in chunks)
-    if rc != 0 and total == 0:
+    want = int(block_s * SAMPLE_RATE) * 2
+    total = 0
+    try:
+        while True:
+            block = proc.stdout.read(want)  # a pipe read of n bytes returns n bytes or EOF
+            if len(block) % 2:
+                block += proc.stdout.read(1)
+            usable = len(block) - len(block) % 2
+            if usable:
+                total += usable // 2
+                samples = np.frombuffer(block[:usable], dtype=np.int16).astype(np.float32)
+                samples /= 32768.0
+                yield samples
+            if len(block) < want:
+                break
+        stderr = proc.stderr.read()
+        rc = proc.wait()
+    finally:
+        if proc.poll() is None:  # the consumer stopped early
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    if total == 0:
         raise InputError(f"{path}: {_ffmpeg_reason(stderr)}")
     if rc != 0 or b"error" in stderr.lower():
         logger.warning("%s: decoded with errors, the end may be missing: %s", path, _ffmpeg_reason(stderr))
-    if total == 0:
-        raise InputError(f"{path}: {_ffmpeg_reason(stderr)}")
-    pcm = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
-    del chunks
-    samples = pcm.astype(np.float32)
-    samples /= 32768.0
-    return samples
+
+
+def decode(path: Path) -> np.ndarray:
+    """Decode any audio (or the audio of a video) to float32 mono 16 kHz.
+
+    Raises:
+        InputError: the file is not audio, is damaged, or holds no audio track.
+    """
+    blocks = list(stream(path))
+    return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+
+def quietest_point(samples: np.ndarray, start: int, end: int, frame: int = SAMPLE_RATE // 10) -> int:
+    """The sample index in ``[start, end)`` at the middle of the quietest half second.
+
+    Used to cut long recordings into windows at a pause rather than inside a word.
+    """
+    start, end = max(0, start), min(len(samples), end)
+    n = (end - start) // frame
+    if n < 5:
+        return end
+    energy = np.square(samples[start : start + n * frame]).reshape(n, frame).mean(axis=1)
+    smooth = np.convolve(energy, np.ones(5) / 5, mode="valid")  # half a second
+    return start + (int(np.argmin(smooth)) + 2) * frame + frame // 2
+
+
+def windows(
+    path: Path, window_s: float = WINDOW_S, search_s: float = WINDOW_SEARCH_S
+) -> Iterator[tuple[float, np.ndarray, bool]]:
+    """Stream a recording as windows of about ``window_s`` seconds, each cut at the
+    quietest moment of its last ``search_s`` seconds.
+
+    Yields:
+        (start in seconds, samples, is the last window). Only one window (plus one
+        decoding block) is in memory at a time.
+    """
+    size, search = int(window_s * SAMPLE_RATE), int(search_s * SAMPLE_RATE)
+    buf = np.zeros(0, dtype=np.float32)
+    offset = 0
+    for block in stream(path):
+        buf = np.concatenate([buf, block]) if len(buf) else block
+        while len(buf) >= size + search:  # enough after the cut range to know it is not the end
+            cut = quietest_point(buf, size - search, size)
+            yield offset / SAMPLE_RATE, buf[:cut], False
+            offset += cut
+            buf = buf[cut:].copy()
+    yield offset / SAMPLE_RATE, buf, True
 
 
 def peak_dbfs(samples: np.ndarray) -> float:

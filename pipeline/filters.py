@@ -43,14 +43,34 @@ def is_known_hallucination(text: str, language: Language) -> bool:
     return key in phrases or any(len(p) >= 6 and p in key and len(key) <= len(p) + 6 for p in phrases)
 
 
+def echoes_prompt(text: str, prompt: str | None, language: Language) -> bool:
+    """True when the text is the initial prompt, or a piece of it, read back.
+
+    Over music or noise Whisper may "transcribe" its prompt instead of the audio.
+    """
+    if not prompt:
+        return False
+    key, p = _key(text, language), _key(prompt, language)
+    return len(key) >= max(4, len(p) // 3) and key in p
+
+
 def collapse_loops(text: str) -> str:
     """Collapse a unit repeated four or more times in a row to a single occurrence."""
-    text = _LOOP_WORDS.sub(r"\1", text)
+    # A space at the end lets the last unit of a loop count without its separator.
+    looped = _LOOP_WORDS.sub(r"\1", text + " ")
+    text = looped[:-1] if looped.endswith(" ") else looped.rstrip()
     return _LOOP_CHARS.sub(r"\1", text)
 
 
-def clean_segment(seg: Segment, language: Language) -> tuple[Segment | None, RemovedSegment | None]:
+def clean_segment(
+    seg: Segment, language: Language, prompt: str | None = None
+) -> tuple[Segment | None, RemovedSegment | None]:
     """Apply the filters to one segment.
+
+    Args:
+        seg: a segment as the model wrote it.
+        language: the transcript's language.
+        prompt: the initial prompt the model was given (text that only repeats it is removed).
 
     Returns:
         The segment to keep (possibly with a collapsed loop) or ``None``, and what was
@@ -61,6 +81,8 @@ def clean_segment(seg: Segment, language: Language) -> tuple[Segment | None, Rem
         return None, RemovedSegment(seg.start, seg.end, seg.text, "empty")
     if is_known_hallucination(text, language):
         return None, RemovedSegment(seg.start, seg.end, seg.text, "known hallucination phrase")
+    if echoes_prompt(text, prompt, language):
+        return None, RemovedSegment(seg.start, seg.end, seg.text, "repeats the initial prompt")
     if (
         seg.no_speech_prob is not None
         and seg.avg_logprob is not None

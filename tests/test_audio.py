@@ -73,3 +73,38 @@ def test_a_tenth_of_a_second_is_too_short(tmp_path: Path) -> None:
     short = write_wav(tmp_path / "short.wav", 0.3 * np.ones(SAMPLE_RATE // 10))
     with pytest.raises(InputError, match=r"only 0\.1 s"):
         load(short)
+
+
+def test_streamed_blocks_add_up_to_the_decoded_audio(tmp_path: Path) -> None:
+    from pipeline.audio import stream
+
+    t = np.arange(5 * SAMPLE_RATE) / SAMPLE_RATE
+    src = write_wav(tmp_path / "five.wav", 0.3 * np.sin(2 * np.pi * 220 * t))
+    blocks = list(stream(src, block_s=2.0))
+    assert [len(b) for b in blocks] == [2 * SAMPLE_RATE, 2 * SAMPLE_RATE, SAMPLE_RATE]
+    assert np.array_equal(np.concatenate(blocks), decode(src))
+
+
+def test_long_audio_is_cut_into_windows_at_a_pause(tmp_path: Path) -> None:
+    from pipeline.audio import windows
+
+    t = np.arange(30 * SAMPLE_RATE) / SAMPLE_RATE
+    x = 0.3 * np.sin(2 * np.pi * 220 * t)
+    x[int(8.5 * SAMPLE_RATE) : int(9.5 * SAMPLE_RATE)] = 0.0  # the one pause near the 10 s mark
+    src = write_wav(tmp_path / "thirty.wav", x)
+    parts = list(windows(src, window_s=10.0, search_s=4.0))
+    first_offset, first, last = parts[0]
+    assert first_offset == 0.0 and not last
+    assert 8.5 <= len(first) / SAMPLE_RATE <= 9.5  # cut inside the pause, not at 10 s
+    assert parts[-1][2] and not any(p[2] for p in parts[:-1])
+    assert sum(len(p[1]) for p in parts) == 30 * SAMPLE_RATE
+    assert all(
+        abs(parts[i + 1][0] - parts[i][0] - len(parts[i][1]) / SAMPLE_RATE) < 1e-9
+        for i in range(len(parts) - 1)
+    )
+
+
+def test_a_short_recording_is_one_window(tone_wav: Path) -> None:
+    from pipeline.audio import windows
+
+    assert [(o, last) for o, _, last in windows(tone_wav)] == [(0.0, True)]

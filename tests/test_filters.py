@@ -49,3 +49,37 @@ def test_a_loop_is_kept_collapsed_and_reported() -> None:
     kept, removed = clean_segment(seg("對對對對對對對對"), "zh")
     assert kept is not None and kept.text == "對"
     assert removed is not None and removed.reason == "repetition loop collapsed"
+
+
+def test_music_notes_alone_are_removed_as_empty() -> None:
+    kept, removed = clean_segment(seg("♪ ♪"), "en")
+    assert kept is None and removed is not None and removed.reason == "empty"
+
+
+def test_hallucination_data_file_lists_both_languages() -> None:
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("pipeline.data").joinpath("hallucinations.json").read_text("utf-8"))
+    assert data["zh"] and data["en"]
+    assert all(is_known_hallucination(p, "zh") for p in data["zh"])
+    assert all(is_known_hallucination(p, "en") for p in data["en"])
+
+
+def test_a_word_loop_in_english_collapses() -> None:
+    assert collapse_loops("thank you thank you thank you thank you thank you").startswith("thank you")
+    assert collapse_loops("thank you thank you thank you thank you thank you").count("thank") == 1
+
+
+def test_the_prompt_read_back_is_removed_with_its_reason() -> None:
+    prompt = "The following is a business meeting between a sales representative and a distributor."
+    kept, removed = clean_segment(seg(prompt), "en", prompt)
+    assert kept is None and removed is not None and removed.reason == "repeats the initial prompt"
+    kept, removed = clean_segment(seg("以下是普通話的句子"), "zh", "以下是普通话的句子。")
+    assert kept is None and removed is not None
+
+
+def test_speech_that_shares_a_word_with_the_prompt_is_kept() -> None:
+    prompt = "The following is a business meeting between a sales representative and a distributor."
+    kept, removed = clean_segment(seg("We are a distributor in Denver."), "en", prompt)
+    assert kept is not None and removed is None

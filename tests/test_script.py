@@ -37,3 +37,17 @@ def test_pauses_become_commas_and_segments_close() -> None:
     assert punctuate_zh("請坐請坐 來 喝杯茶") == "請坐請坐，來，喝杯茶。"
     assert punctuate_zh("可以給我們獨家嗎") == "可以給我們獨家嗎？"
     assert punctuate_zh("FOB price") == "FOB price"
+
+
+def test_full_width_marks_stay_and_a_statement_closes_with_a_full_stop() -> None:
+    from pipeline.script import punctuate_zh
+
+    assert punctuate_zh("我們在新竹有三家門市") == "我們在新竹有三家門市。"
+    assert punctuate_zh("好，沒問題！") == "好，沒問題！"
+
+
+def test_english_words_inside_mandarin_are_kept() -> None:
+    from pipeline.script import punctuate_zh
+
+    assert to_script("我们的 CRM 系统", "hant") == "我們的 CRM 系統"
+    assert punctuate_zh("我們的 CRM 系統") == "我們的 CRM 系統。"

@@ -1,0 +1,252 @@
+"""Transcription quality: ``memo transcribe`` against raw faster-whisper, same model.
+
+Usage: ``python -m bench.asr [--corpus DIR] [--opt NAME=VALUE ...] [--only-corpus]``
+
+Raw is ``WhisperModel(...).transcribe(path, beam_size=5, vad_filter=True)`` (the
+faster-whisper defaults otherwise) on the embedded model, int8, 2 threads. Each file
+runs raw then pipeline, side by side. Figures: CER (zh) and WER (en) per file and over
+each language (errors summed over the files / reference length summed), time taken,
+then the checks for invented text (silence, pink noise, tones, gaps of a meeting),
+one script, punctuation, the glossary's gain on the samples, and mixed speech.
+``--opt`` overrides a ``TranscribeOptions`` field (how defaults were chosen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import (
+    CORPUS,
+    ROOT,
+    SR,
+    TMP,
+    Item,
+    corpus_items,
+    decode,
+    errors,
+    norm_en,
+    norm_zh,
+    pink_noise,
+    rate,
+    raw_model,
+    tones,
+    write_wav,
+)
+
+FULL_PUNCT = "，。？！"
+_HALF_PUNCT = re.compile(r"[,.?!;:]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _options(overrides: list[str]) -> Any:
+    from pipeline.transcribe import TranscribeOptions
+
+    kw: dict[str, Any] = {}
+    fields = {f.name: f for f in dataclasses.fields(TranscribeOptions)}
+    for o in overrides:
+        name, _, value = o.partition("=")
+        if name not in fields:
+            raise SystemExit(f"unknown option {name!r}; expected one of: {', '.join(fields)}")
+        kw[name] = json.loads(value) if value[:1] in '0123456789-[{tfn"' else value
+        if isinstance(kw[name], list):
+            kw[name] = tuple(kw[name])
+    return TranscribeOptions(**kw)
+
+
+def pipeline_run(path: Path, options: Any) -> tuple[str, list[Any], list[Any], float]:
+    """(text, kept segments, removed, seconds); no speech gives empty text."""
+    from pipeline.errors import NoSpeechError
+    from pipeline.transcribe import transcribe
+
+    t0 = time.perf_counter()
+    try:
+        tr = transcribe(path, options)
+    except NoSpeechError:
+        return "", [], [], time.perf_counter() - t0
+    return (
+        " ".join(s.text for s in tr.segments),
+        list(tr.segments),
+        list(tr.removed),
+        time.perf_counter() - t0,
+    )
+
+
+def raw_run(model: Any, path: Path) -> tuple[str, float]:
+    t0 = time.perf_counter()
+    segs, _ = model.transcribe(str(path), beam_size=5, vad_filter=True)
+    text = " ".join(s.text.strip() for s in segs)
+    return text, time.perf_counter() - t0
+
+
+def corpus_table(items: list[Item], options: Any) -> dict[str, Any]:
+    """Per-file and per-language figures, raw and pipeline side by side."""
+    from pipeline.script import is_in_script
+
+    model = raw_model()
+    rows: list[dict[str, Any]] = []
+    zh_segments: list[str] = []
+    for it in items:
+        raw_text, raw_t = raw_run(model, it.path)
+        text, segs, removed, t = pipeline_run(it.path, options)
+        re_, n = errors(it.reference, raw_text, it.lang)
+        pe, _ = errors(it.reference, text, it.lang)
+        rows.append({"name": it.name, "lang": it.lang, "n": n, "raw_e": re_, "pipe_e": pe,
+                     "raw_t": raw_t, "pipe_t": t, "dur": it.duration_s, "removed": len(removed),
+                     "raw": raw_text, "pipe": text})  # fmt: skip
+        if it.lang == "zh":
+            zh_segments += [s.text for s in segs]
+    print(f"\n== per file ({'CER' if True else ''} zh / WER en, %; time s)")
+    print(f"{'file':<58}{'lang':>5}{'raw':>8}{'memo':>8}{'delta':>8}{'raw s':>8}{'memo s':>8}")
+    for r in rows:
+        d = rate(r["pipe_e"], r["n"]) - rate(r["raw_e"], r["n"])
+        print(f"{r['name']:<58}{r['lang']:>5}{rate(r['raw_e'], r['n']):8.1f}{rate(r['pipe_e'], r['n']):8.1f}"
+              f"{d:+8.1f}{r['raw_t']:8.2f}{r['pipe_t']:8.2f}")  # fmt: skip
+    print("\n== overall (errors / reference length, summed over files)")
+    print(f"{'lang':<6}{'files':>6}{'metric':>8}{'raw':>8}{'memo':>8}{'target':>22}{'raw s':>8}{'memo s':>8}")
+    summary: dict[str, Any] = {}
+    for lang, metric in (("zh", "CER"), ("en", "WER")):
+        rs = [r for r in rows if r["lang"] == lang]
+        n = sum(r["n"] for r in rs)
+        raw_r, pipe_r = rate(sum(r["raw_e"] for r in rs), n), rate(sum(r["pipe_e"] for r in rs), n)
+        summary[lang] = (raw_r, pipe_r)
+        ok = "met" if pipe_r <= raw_r else "NOT met"
+        print(f"{lang:<6}{len(rs):>6}{metric:>8}{raw_r:8.2f}{pipe_r:8.2f}{'memo <= raw: ' + ok:>22}"
+              f"{sum(r['raw_t'] for r in rs):8.1f}{sum(r['pipe_t'] for r in rs):8.1f}")  # fmt: skip
+    worst = sorted(rows, key=lambda r: rate(r["raw_e"], r["n"]) - rate(r["pipe_e"], r["n"]))[:5]
+    print("\n== worst five files (memo minus raw; target: none worse by more than 2 points)")
+    for r in worst:
+        d = rate(r["pipe_e"], r["n"]) - rate(r["raw_e"], r["n"])
+        print(f"{r['name']:<58}{d:+8.1f}  raw: {r['raw'][:60]!r}\n{'':<66}memo: {r['pipe'][:60]!r}")
+    over = [r["name"] for r in rows if rate(r["pipe_e"], r["n"]) - rate(r["raw_e"], r["n"]) > 2.0]
+    print(f"files worse by > 2 points: {len(over)} {over}")
+    mixed = [s for s in zh_segments if not is_in_script(s, "hant")]
+    print(
+        f"\n== one script: {len(mixed)} of {len(zh_segments)} Mandarin segments not all "
+        "Traditional (target 0)"
+    )
+    summary["mixed"] = (len(mixed), len(zh_segments))
+    summary["zh_segments"] = zh_segments
+    summary["rows"] = rows
+    return summary
+
+
+def punctuation_share(segments: list[str]) -> tuple[int, int]:
+    """Mandarin segments over 10 characters that end with a full-width mark and hold no
+    half-width punctuation, and how many such segments there are."""
+    long_ = [s for s in segments if len(norm_zh(s)) > 10 and _HAN.search(s)]
+    good = [s for s in long_ if s[-1] in FULL_PUNCT and not _HALF_PUNCT.search(s)]
+    return len(good), len(long_)
+
+
+def invented_text(options: Any) -> dict[str, Any]:
+    """Text produced on audio that holds no speech (target: none)."""
+    TMP.mkdir(parents=True, exist_ok=True)
+    cases = {
+        "digital silence 60 s": write_wav(TMP / "silence60.wav", np.zeros(60 * SR, dtype=np.float32)),
+        "pink noise 60 s": write_wav(TMP / "pink60.wav", pink_noise(60, 0.05)),
+        "music-like tones 60 s": write_wav(TMP / "tones60.wav", tones(60)),
+    }
+    out: dict[str, Any] = {}
+    print("\n== invented text on non-speech (target: no text)")
+    for name, path in cases.items():
+        text, segs, removed, t = pipeline_run(path, options)
+        out[name] = text
+        print(f"{name:<28} text={text!r:<40} removed={len(removed)}  ({t:.1f} s)")
+    # Gaps of a real meeting: corpus speech with 20 s of quiet room noise between turns.
+    parts, gaps, pos = [], [], 0.0
+    for rel in ("conv/ami_pyannote_dev00.wav", "zh/funasr_nano_far_3.wav", "conv/ami_pyannote_tst01.wav"):
+        x = decode(CORPUS / rel)
+        parts.append(x)
+        pos += len(x) / SR
+        noise = pink_noise(20, 0.002, seed=len(parts))
+        parts.append(noise)
+        gaps.append((pos, pos + 20))
+        pos += 20
+    path = write_wav(TMP / "gaps.wav", np.concatenate(parts))
+    text, segs, removed, t = pipeline_run(path, options)
+    inside = [s for s in segs for a, b in gaps if s.start >= a + 1.0 and s.end <= b - 0.5]
+    print(f"{'meeting gaps (3 x 20 s)':<28} segments inside a gap: {len(inside)} {[s.text for s in inside]}")
+    out["gaps"] = [s.text for s in inside]
+    return out
+
+
+GLOSSARY_ZH = ("青嶺寵物食品", "新安寵物用品", "陳怡君", "李國華", "南投", "新竹")
+GLOSSARY_EN = ("Bluecrest Water Systems", "Prairie Line Plumbing Supply", "Laura Jensen", "Mike Alvarez",
+               "Michigan", "Denver")  # fmt: skip
+
+
+def glossary_gain(options: Any) -> None:
+    """Names heard in the samples, with and without the glossary."""
+    print("\n== glossary (names in the samples' scripts found in the transcript)")
+    print(f"{'sample':<26}{'glossary':>9}{'names':>9}{'err %':>8}")
+    for audio_name, script_name, names, lang in (
+        ("zh-hant-meeting.wav", "zh-hant-meeting.json", GLOSSARY_ZH, "zh"),
+        ("en-meeting.mp3", "en-meeting.json", GLOSSARY_EN, "en"),
+    ):
+        script = json.loads((ROOT / "samples" / script_name).read_text("utf-8"))
+        ref = " ".join(t["text"] for t in script["turns"])
+        for gl in ((), names):
+            opts = dataclasses.replace(options, glossary=gl, language=lang)
+            text, *_ = pipeline_run(ROOT / "samples" / audio_name, opts)
+            hits = total = 0
+            for name in names:
+                want = (
+                    norm_zh(ref).count(norm_zh(name)) if lang == "zh" else norm_en(ref).count(norm_en(name))
+                )
+                got = (
+                    norm_zh(text).count(norm_zh(name)) if lang == "zh" else norm_en(text).count(norm_en(name))
+                )
+                hits += min(want, got)
+                total += want
+            e, n = errors(ref, text, lang)
+            print(f"{audio_name:<26}{'with' if gl else 'without':>9}{f'{hits}/{total}':>9}{rate(e, n):8.1f}")
+
+
+def mixed_speech(options: Any) -> None:
+    """Mandarin then English in one recording: are the English words kept?"""
+    zh = decode(CORPUS / "zh/funasr_nano_far_3.wav")
+    en = decode(CORPUS / "en/jfk.flac")
+    path = write_wav(TMP / "mixed.wav", np.concatenate([zh, np.zeros(SR // 2, np.float32), en]))
+    text, *_ = pipeline_run(path, options)
+    ref_en = (
+        "And so my fellow Americans, ask not what your country can do for you, "
+        "ask what you can do for your country."
+    )
+    words = set(norm_en(ref_en).split())
+    kept = {w for w in norm_en(text).split() if w in words}
+    print(f"\n== mixed Mandarin-English: {len(kept)}/{len(words)} English words kept ; {text[:120]!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.asr", description=__doc__)
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--opt", action="append", default=[], help="TranscribeOptions field=value")
+    ap.add_argument("--only-corpus", action="store_true")
+    args = ap.parse_args(argv)
+    options = _options(args.opt)
+    print(f"options: {options}")
+    items = corpus_items(args.corpus)
+    summary = corpus_table(items, options)
+    if args.only_corpus:
+        return 0
+    good, n = punctuation_share(summary["zh_segments"])
+    print(
+        f"\n== punctuation: {good}/{n} = {100 * good / max(n, 1):.0f}% of Mandarin segments > 10 "
+        "characters end with full-width punctuation and hold no half-width (target >= 90%)"
+    )
+    invented_text(options)
+    glossary_gain(options)
+    mixed_speech(options)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,269 @@
+"""Performance against raw faster-whisper on the same machine: six figures with targets.
+
+Usage: ``python -m bench.perf [--rounds N] [--long-s SECONDS] [--skip ITEM ...]``
+
+The machine is shared and noisy, so timings are ratios of runs made side by side in
+one process (A B A B ...), reported as medians; memory is the peak RSS of a fresh
+process. Meeting audio is built at run time in /tmp from ``../shared/corpus/conv``
+(AMI and other conversation excerpts, looped to length); nothing is copied into the repo.
+
+1. overhead   ``memo transcribe`` vs raw faster-whisper, identical settings, 3 and 10 min
+2. default    RTF and error of sequential beam 5 / beam 1 / batched 4, 8, 16 (int8, 2 threads)
+3. memory     peak RSS transcribing 10 min and 2 h
+4. start-up   ``memo --help`` and ``memo notes`` on a small transcript
+5. notes      segments per second of the notes stage (``bench/notes.py``)
+6. batch      audio hours per hour with 1 and 2 workers (``memo batch``)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import (
+    CORPUS,
+    ROOT,
+    SR,
+    TMP,
+    corpus_items,
+    decode,
+    errors,
+    long_recording,
+    median,
+    meeting_excerpt,
+    norm_en,
+    rate,
+    raw_model,
+    run_child,
+    write_wav,
+)
+
+ITEMS = ("overhead", "default", "memory", "startup", "notes", "batch")
+MEMO = [sys.executable, "-m", "pipeline.cli"]
+RESULTS: list[tuple[str, str, str, str]] = []  # (item, figure, target, met)
+
+
+def _row(item: str, figure: str, target: str, met: bool | None) -> None:
+    RESULTS.append((item, figure, target, "-" if met is None else "met" if met else "NOT met"))
+    print(f"  -> {figure}   [target {target}: {RESULTS[-1][3]}]", flush=True)
+
+
+def _consume_raw(model: Any, path: Path, kwargs: dict[str, Any]) -> str:
+    segs, _ = model.transcribe(str(path), **kwargs)
+    return " ".join(s.text.strip() for s in segs)
+
+
+def overhead(rounds: int) -> None:
+    """Item 1: the pipeline (decode, windows, filters, script) against raw, same settings."""
+    from pipeline.transcribe import TranscribeOptions, _decode_kwargs, get_model, transcribe
+
+    print("\n== 1. overhead: memo transcribe / raw faster-whisper, identical settings (A B A B)")
+    opts = TranscribeOptions(language="en", cpu_threads=2)
+    kwargs = _decode_kwargs(opts, "en")
+    raw = raw_model(threads=2)
+    get_model(opts.model, opts.device, opts.compute_type, opts.cpu_threads)
+    for minutes in (3, 10):
+        path = meeting_excerpt(minutes * 60)
+        ratios, raw_t, memo_t = [], [], []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            _consume_raw(raw, path, kwargs)
+            a = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            transcribe(path, opts)
+            b = time.perf_counter() - t0
+            raw_t.append(a)
+            memo_t.append(b)
+            ratios.append(b / a)
+            print(f"  {minutes} min: raw {a:6.1f} s  memo {b:6.1f} s  ratio {b / a:.3f}", flush=True)
+        r = median(ratios)
+        _row(
+            "1 overhead",
+            f"{minutes} min meeting: median ratio {r:.3f} (raw {median(raw_t):.1f} s, "
+            f"memo {median(memo_t):.1f} s, {rounds} pairs)",
+            "<= 1.05",
+            r <= 1.05,
+        )
+
+
+def _ref_meeting(lang: str) -> tuple[Path, str]:
+    """The corpus files of one language with references, one after another with 1 s gaps."""
+    items = [i for i in corpus_items() if i.lang == lang]
+    gap = np.zeros(SR, dtype=np.float32)
+    parts = []
+    for it in items:
+        parts += [decode(it.path), gap]
+    path = write_wav(TMP / f"reference_{lang}.wav", np.concatenate(parts))
+    return path, " ".join(i.reference for i in items)
+
+
+def best_default() -> None:
+    """Item 2: RTF on the 10-minute meeting, error on the English reference set, words kept."""
+    from pipeline.transcribe import TranscribeOptions, transcribe
+
+    print("\n== 2. best default (int8, 2 threads): RTF on a 10 min meeting, WER on the reference set")
+    meeting = meeting_excerpt(600)
+    ref_path, ref_text = _ref_meeting("en")
+    configs = {
+        "sequential beam 5": TranscribeOptions(language="en", cpu_threads=2, beam_size=5),
+        "sequential beam 1": TranscribeOptions(language="en", cpu_threads=2, beam_size=1),
+        "batched 4 (beam 5)": TranscribeOptions(language="en", cpu_threads=2, batch_size=4),
+        "batched 8 (beam 5)": TranscribeOptions(language="en", cpu_threads=2, batch_size=8),
+        "batched 16 (beam 5)": TranscribeOptions(language="en", cpu_threads=2, batch_size=16),
+    }
+    print(f"  {'config':<22}{'RTF':>7}{'WER %':>8}{'words':>8}{'vs beam5':>10}")
+    base_words: set[tuple[int, str]] | None = None
+    base_wer = 0.0
+    best: tuple[float, str] | None = None
+    for name, opts in configs.items():
+        t0 = time.perf_counter()
+        tr = transcribe(meeting, opts)
+        rtf = (time.perf_counter() - t0) / tr.duration_s
+        words = norm_en(" ".join(s.text for s in tr.segments)).split()
+        ref_tr = transcribe(ref_path, opts)
+        e, n = errors(ref_text, " ".join(s.text for s in ref_tr.segments), "en")
+        wer = rate(e, n)
+        if base_words is None:
+            base_words, base_wer, base_n = set(enumerate(words)), wer, len(words)
+            dropped = "-"
+        else:
+            dropped = f"{100 * (base_n - len(words)) / max(base_n, 1):+.1f}%"
+        print(f"  {name:<22}{rtf:7.3f}{wer:8.2f}{len(words):8d}{dropped:>10}", flush=True)
+        if wer <= base_wer + 1.0 and (best is None or rtf < best[0]):
+            best = (rtf, name)
+    assert best is not None
+    _row(
+        "2 default",
+        f"fastest within 1 point of beam 5: {best[1]} at RTF {best[0]:.3f} (WER beam 5 {base_wer:.2f}%)",
+        "RTF <= 0.12",
+        best[0] <= 0.12,
+    )
+
+
+def memory(long_s: float) -> None:
+    """Item 3: peak RSS of a fresh process transcribing a 10-minute and a long recording."""
+    print("\n== 3. memory: peak RSS of `transcribe()` in a fresh process")
+    for label, path in (("10 min", meeting_excerpt(600)), (f"{long_s / 3600:.1f} h", long_recording(long_s))):
+        code = (
+            "from pipeline.transcribe import transcribe, TranscribeOptions\n"
+            "t0 = time.perf_counter()\n"
+            f"tr = transcribe({str(path)!r}, TranscribeOptions())\n"
+            "res = {'s': time.perf_counter() - t0, 'segments': len(tr.segments), 'dur': tr.duration_s}\n"
+        )
+        r = run_child(code)
+        _row(
+            "3 memory",
+            f"{label}: peak RSS {r['peak_rss_mb']:.0f} MB ({r['segments']} segments, "
+            f"RTF {r['s'] / r['dur']:.3f})",
+            "< 1200 MB",
+            r["peak_rss_mb"] < 1200,
+        )
+
+
+def _timed(cmd: list[str], n: int = 5, **kw: Any) -> float:
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, **kw)
+        times.append(time.perf_counter() - t0)
+    return median(times)
+
+
+def startup() -> None:
+    """Item 4: start-up of the CLI (heavy imports only where used)."""
+    from pipeline.types import Segment, Source, Transcript
+
+    print("\n== 4. start-up (median of 5, fresh processes)")
+    memo = str(Path(sys.executable).parent / "memo")
+    help_s = _timed([memo, "--help"])
+    heavy = subprocess.run(
+        [sys.executable, "-c", "import sys, pipeline.cli; print(sorted(m for m in ('faster_whisper', "
+         "'ctranslate2', 'spacy', 'docxtpl', 'numpy', 'onnxruntime') if m in sys.modules))"],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    ).stdout.strip()  # fmt: skip
+    _row("4 start-up", f"memo --help {help_s:.3f} s (heavy modules imported by the CLI: {heavy})", "< 0.3 s",
+         help_s < 0.3)  # fmt: skip
+    script = json.loads((ROOT / "samples" / "en-meeting.json").read_text("utf-8"))
+    segs = tuple(
+        Segment(id=i, start=i * 10.0, end=i * 10.0 + 9, text=t["text"]) for i, t in enumerate(script["turns"])
+    )
+    source = Source(path="en-meeting.mp3", sha256="0" * 64, duration_s=len(segs) * 10.0)
+    tr = Transcript(language="en", script=None, segments=segs, source=source)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "small.transcript.json"
+        path.write_text(json.dumps(tr.to_dict(), ensure_ascii=False), "utf-8")
+        notes_s = _timed([memo, "notes", str(path)], n=3)
+    _row("4 start-up", f"memo notes on a {len(segs)}-segment transcript {notes_s:.2f} s", "-", None)
+
+
+def notes_speed() -> None:
+    """Item 5: the notes stage, measured by bench/notes.py (CPU time, one core)."""
+    print("\n== 5. notes stage (bench/notes.py)")
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.notes", str(ROOT.parent / "shared" / "meetings")],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    ).stdout  # fmt: skip
+    m = re.search(r"speed: ([\d,]+) segments per CPU-second", out)
+    speed = float(m.group(1).replace(",", "")) if m else float("nan")
+    _row("5 notes", f"{speed:,.0f} segments per CPU-second", ">= 2,000 on one core", speed >= 2000)
+
+
+def batch_speed() -> None:
+    """Item 6: ``memo batch`` throughput with 1 and 2 workers (audio hours per hour)."""
+    print("\n== 6. batch: memo batch on 4 conversation excerpts (2 min of audio)")
+    if not (ROOT / "pipeline" / "batch.py").exists():  # TODO(batch): measure once `memo batch` exists
+        _row("6 batch", "pipeline/batch.py not present: not measured", "-", None)
+        return
+    files = [str(CORPUS / "conv" / f"ami_pyannote_{n}.wav") for n in ("dev00", "dev01", "tst00", "tst01")]
+    audio_s = 30.0 * len(files)
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as d:
+            t0 = time.perf_counter()
+            proc = subprocess.run(
+                [*MEMO, "batch", *files, "-o", d, "--db", str(Path(d) / "runs.db"), "--workers", str(workers),
+                 "--force", "--language", "en"],
+                capture_output=True, text=True, cwd=ROOT,
+            )  # fmt: skip
+            wall = time.perf_counter() - t0
+        ok = proc.returncode == 0
+        why = "" if ok else f" (exit {proc.returncode}: {proc.stderr.strip()[-200:]})"
+        _row("6 batch", f"{workers} worker(s): {audio_s / wall:.1f} audio hours per hour{why}", "-", None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.perf", description=__doc__)
+    ap.add_argument("--rounds", type=int, default=3, help="A/B pairs per overhead figure")
+    ap.add_argument("--long-s", type=float, default=7200.0, help="length of the long recording")
+    ap.add_argument("--skip", nargs="*", default=[], choices=ITEMS)
+    ap.add_argument("--only", nargs="*", default=[], choices=ITEMS)
+    args = ap.parse_args(argv)
+    TMP.mkdir(parents=True, exist_ok=True)
+    run = {
+        "overhead": lambda: overhead(args.rounds),
+        "default": best_default,
+        "memory": lambda: memory(args.long_s),
+        "startup": startup,
+        "notes": notes_speed,
+        "batch": batch_speed,
+    }
+    for item in ITEMS:
+        if item in args.skip or (args.only and item not in args.only):
+            continue
+        run[item]()
+    print("\n== summary")
+    for item, figure, target, met in RESULTS:
+        print(f"{item:<12} {met:<8} {figure}   (target {target})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

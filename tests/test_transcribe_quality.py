@@ -1,0 +1,104 @@
+"""Transcription quality with the real model: no invented text, one script, punctuation.
+
+The Mandarin sample is transcribed once per session, in 60-second windows so that the
+windowing of long recordings is exercised too; the checks read that one transcript.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import audio as audio_mod
+from pipeline.errors import NoSpeechError
+from pipeline.filters import clean_segment, collapse_loops, is_known_hallucination
+from pipeline.script import is_in_script, to_script
+from pipeline.transcribe import TranscribeOptions, transcribe
+from pipeline.types import Transcript
+from tests.conftest import SAMPLES, write_wav
+
+pytestmark = pytest.mark.e2e
+
+FULL_WIDTH = "，。？！"
+_HALF = re.compile(r"[,.?!;:]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="session")
+def zh_sample() -> Transcript:
+    """The Mandarin sample, transcribed once with the default options and 60 s windows."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(audio_mod, "WINDOW_S", 60.0)
+        return transcribe(SAMPLES / "zh-hant-meeting.wav", TranscribeOptions())
+
+
+def _no_text(path: Path) -> list[str]:
+    """The text of whatever segments the pipeline keeps for ``path`` (none is right)."""
+    try:
+        return [s.text for s in transcribe(path, TranscribeOptions()).segments]
+    except NoSpeechError:
+        return []
+
+
+def test_mandarin_sample_is_detected_as_chinese(zh_sample: Transcript) -> None:
+    assert zh_sample.language == "zh" and zh_sample.script == "hant"
+
+
+def test_mandarin_sample_is_entirely_traditional(zh_sample: Transcript) -> None:
+    mixed = [s.text for s in zh_sample.segments if not is_in_script(s.text, "hant")]
+    assert mixed == []
+
+
+def test_real_output_converts_to_simplified_and_back(zh_sample: Transcript) -> None:
+    for seg in zh_sample.segments:
+        hans = to_script(seg.text, "hans")
+        assert is_in_script(hans, "hans")
+        assert len(hans) == len(seg.text)
+
+
+def test_long_mandarin_segments_end_with_full_width_punctuation(zh_sample: Transcript) -> None:
+    long_ = [s.text for s in zh_sample.segments if len(_HAN.findall(s.text)) > 10]
+    good = [t for t in long_ if t[-1] in FULL_WIDTH and not _HALF.search(t)]
+    assert long_, "the sample should give segments longer than 10 characters"
+    assert len(good) / len(long_) >= 0.9, [t for t in long_ if t not in good]
+
+
+def test_segments_are_sorted_and_within_the_recording_across_windows(zh_sample: Transcript) -> None:
+    segs = zh_sample.segments
+    assert [s.id for s in segs] == list(range(len(segs)))
+    assert all(a.start <= b.start and a.end <= b.start + 0.5 for a, b in itertools.pairwise(segs))
+    assert segs[-1].end <= zh_sample.duration_s + 0.5
+    assert segs[-1].end > 120, "the windows after the first minute must be transcribed too"
+
+
+def test_words_of_later_windows_carry_the_window_offset(zh_sample: Transcript) -> None:
+    late = [s for s in zh_sample.segments if s.start > 60 and s.words]
+    assert late and all(s.start - 1 <= s.words[0].start <= s.end for s in late)
+
+
+def test_filters_keep_every_real_segment(zh_sample: Transcript) -> None:
+    for seg in zh_sample.segments:
+        assert not is_known_hallucination(seg.text, "zh"), seg.text
+        assert collapse_loops(seg.text) == seg.text
+        kept, removed = clean_segment(seg, "zh")
+        assert kept == seg and removed is None
+
+
+def test_digital_silence_gives_no_text(tmp_path: Path) -> None:
+    assert _no_text(write_wav(tmp_path / "silence.wav", np.zeros(60 * 16_000))) == []
+
+
+def test_pink_noise_gives_no_text(tmp_path: Path) -> None:
+    from bench.common import pink_noise
+
+    assert _no_text(write_wav(tmp_path / "pink.wav", pink_noise(30, 0.05))) == []
+
+
+def test_music_like_tones_give_no_text(tmp_path: Path) -> None:
+    from bench.common import tones
+
+    assert _no_text(write_wav(tmp_path / "tones.wav", tones(30))) == []
