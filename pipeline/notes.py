@@ -142,7 +142,11 @@ def _categorise(
     answer_to: Category | None,
     own_company: float,
 ) -> tuple[Category, list[str]]:
-    """The segment's category and the rule ids that decided it."""
+    """The segment's category and the rule ids that decided it.
+
+    Ties go to the context (the question being answered, then the current topic):
+    a cue that only matches the context's score is no reason to change topic.
+    """
     scores = dict.fromkeys(MEMO_SECTIONS, 0.0)
     business = [s for s in sents if not s.is_chatter]
     for s in business:
@@ -158,7 +162,7 @@ def _categorise(
             scores[topic] += _TOPIC_PRIOR
         if answer_to in scores:
             scores[answer_to] += _ANSWER_PRIOR
-        best: Category = max(MEMO_SECTIONS, key=lambda c: scores[c])
+        best: Category = max(MEMO_SECTIONS, key=lambda c: (scores[c], c == answer_to, c == topic))
         rules = [r for s in business for r in s.labels.rules.get(best, ())]
         if best != raw_best:
             rules.append(
@@ -172,7 +176,8 @@ def _categorise(
     chatter = [r for s in sents for k in ("none", "farewell") for r in s.labels.rules.get(k, ())]
     if chatter:
         return "none", chatter
-    if sum(s.labels.content_len for s in sents) < _MIN_CONTENT[language]:
+    # A short real question ("批价多少？", "Payment terms?") asks about the topic at hand.
+    if sum(s.labels.content_len for s in sents) < _MIN_CONTENT[language] and not _is_question(sents, language):
         return "none", ["ctx.backchannel"]
     if answer_to in scores:
         return answer_to, ["ctx.answer"]
@@ -236,7 +241,9 @@ def build_notes(transcript: Transcript, options: NotesOptions = NotesOptions()) 
             category, rules = last_topic or "none", ["ctx.parting-cue"]
         note = _flags(seg, sents, sides[i], language, category, rules, own)
         notes.append(note)
-        if category != "none":
+        # After the goodbyes start, a point (the parting question) is answered but not carried on:
+        # the closing thanks and goodbyes after it do not inherit its category.
+        if category != "none" and i < farewell_at:
             topic = category
     notes = _mark_parting(notes, analysed, sides, farewell_at)
     return Notes(
