@@ -15,8 +15,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from . import audio as audio_mod
 from .errors import InputError, ModelError, NoSpeechError
 from .filters import clean_segment
 from .model_store import EMBEDDED_MODEL, resolve_model
+from .resegment import resegment
 from .script import punctuate_zh, to_script
 from .types import Language, ModelInfo, RemovedSegment, Script, Segment, Source, Transcript, Word
 
@@ -72,6 +73,8 @@ class TranscribeOptions:
         condition_on_previous_text: feed the last text as the next prompt (off: it
             feeds repetition loops on long meetings).
         word_timestamps: word timings (needed by ``hallucination_silence_threshold``).
+        sentences: re-cut Whisper's segments into sentences with the word timings
+            (``pipeline.resegment``), so each segment is one sentence of one speaker.
         hallucination_silence_threshold: skip silent stretches longer than this many
             seconds when a hallucination is suspected.
         glossary: company, product and place names, passed to the model as hotwords.
@@ -93,6 +96,7 @@ class TranscribeOptions:
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     condition_on_previous_text: bool = False
     word_timestamps: bool = True
+    sentences: bool = True
     hallucination_silence_threshold: float | None = 2.0
     glossary: tuple[str, ...] = ()
     initial_prompt: str | None = None
@@ -297,6 +301,12 @@ def _stream_segments(
             progress(done, done if last else total)
 
 
+def _sentences(segments: Iterable[Segment], state: _Stream) -> Iterator[Segment]:
+    """One sentence per segment; Chinese punctuation written again for each new segment."""
+    for seg in resegment(segments):
+        yield replace(seg, text=punctuate_zh(seg.text)) if state.language == "zh" else seg
+
+
 def transcribe(
     path: Path,
     options: TranscribeOptions = TranscribeOptions(),
@@ -318,7 +328,8 @@ def transcribe(
     declared = declared_duration(path)
     removed: list[RemovedSegment] = []
     state = _Stream()
-    segments = tuple(_stream_segments(path, options, state, removed, progress, declared))
+    stream = _stream_segments(path, options, state, removed, progress, declared)
+    segments = tuple(_sentences(stream, state) if options.sentences else stream)
     duration = state.samples / audio_mod.SAMPLE_RATE
     if state.peak <= 10 ** (audio_mod.SILENCE_DBFS / 20):
         raise NoSpeechError(f"{path}: no speech found (the recording is silent)")
