@@ -162,6 +162,9 @@ class MemoClassifier:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.tokens = Matcher(nlp.vocab, validate=True)
         self.regexes: list[tuple[Rule, re.Pattern[str]]] = []
+        # Case folding only where there is case: an IGNORECASE regex loses re's fast literal
+        # search, which is most of the cost for Chinese (Latin inside zh rules uses (?i:...)).
+        flags = re.MULTILINE | (re.IGNORECASE if nlp.lang != "zh" else 0)
         for rule in rules:
             if rule.kind == "phrase":
                 assert isinstance(rule.pattern, str)
@@ -171,7 +174,7 @@ class MemoClassifier:
                 self.tokens.add(rule.id, [rule.pattern])
             else:
                 assert isinstance(rule.pattern, str)
-                self.regexes.append((rule, re.compile(rule.pattern, re.IGNORECASE | re.MULTILINE)))
+                self.regexes.append((rule, re.compile(rule.pattern, flags)))
         self.vocab = nlp.vocab
 
     def __call__(self, doc: Doc) -> Doc:
@@ -269,13 +272,14 @@ def _summarise(language: str, text: str, hits: list[Hit]) -> SentenceLabels:
 
 
 def label_sentences(language: str, sentences: list[str]) -> list[SentenceLabels]:
-    """Match the sentences of one segment and sum the hits per label and sentence.
+    """Match sentences (of one segment or a whole transcript); sum the hits per label and sentence.
 
     The sentences go through spaCy as one doc, one line each (regexes run in
     multi-line mode, so ``^``/``$`` anchor at sentence edges), which is much
-    faster than a doc per sentence. A ``not_question`` hit (tag, rhetorical or
-    chit-chat question) removes the question cues it overlaps, so "你说是吧？"
-    or ", right?" do not count.
+    faster than a doc per sentence. A hit never spans two sentences: one that
+    crosses a line break (a negated character class can) is dropped. A
+    ``not_question`` hit (tag, rhetorical or chit-chat question) removes the
+    question cues it overlaps, so "你说是吧？" or ", right?" do not count.
 
     Args:
         language: ``"zh"`` or ``"en"``.
@@ -288,7 +292,10 @@ def label_sentences(language: str, sentences: list[str]) -> list[SentenceLabels]
         starts.append(pos)
         pos += len(sent) + 1
     per_sentence: list[list[Hit]] = [[] for _ in sentences]
-    for h in match(language, "\n".join(sentences)):
+    text = "\n".join(sentences)
+    for h in match(language, text):
+        if "\n" in text[h.start : h.end]:
+            continue
         k = bisect.bisect_right(starts, h.start) - 1
         off = starts[k]
         per_sentence[k].append(Hit(h.rule_id, h.label, h.start - off, h.end - off, h.weight))

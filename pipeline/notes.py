@@ -96,19 +96,35 @@ def split_sentences(text: str, language: str) -> list[str]:
     return [s for s in (p.strip() for p in _SPLIT[language].split(text)) if s]
 
 
-def _sentences(text: str, language: str) -> list[_Sentence]:
-    parts = split_sentences(text, language)
+def _analyse(texts: list[str], language: str) -> list[list[_Sentence]]:
+    """Split and label the sentences of many segments in one pass.
+
+    One OpenCC conversion and one spaCy doc for all of them: the rules' regexes
+    then scan the transcript once instead of once per segment.
+    """
+    parts = [split_sentences(t, language) for t in texts]
+    flat = [p for ps in parts for p in ps]
     if language == "zh":
-        # One conversion per segment; OpenCC keeps the line breaks between sentences.
-        keys = _t2s().convert("\n".join(parts)).split("\n")
-        if len(keys) != len(parts):
-            keys = [_t2s().convert(p) for p in parts]
+        # OpenCC keeps the line breaks between sentences.
+        keys = _t2s().convert("\n".join(flat)).split("\n")
+        if len(keys) != len(flat):
+            keys = [_t2s().convert(p) for p in flat]
     else:
-        keys = parts
-    labels = label_sentences(language, keys)
-    return [
-        _Sentence(t, clean_text(t, language), k, lab) for t, k, lab in zip(parts, keys, labels, strict=True)
-    ]
+        keys = flat
+    labels = label_sentences(language, keys) if flat else []
+    out: list[list[_Sentence]] = []
+    k = 0
+    for ps in parts:
+        out.append(
+            [_Sentence(t, clean_text(t, language), keys[k + j], labels[k + j]) for j, t in enumerate(ps)]
+        )
+        k += len(ps)
+    return out
+
+
+def _sentences(text: str, language: str) -> list[_Sentence]:
+    """Split and label the sentences of one segment."""
+    return _analyse([text], language)[0]
 
 
 def _side(segment: Segment, options: NotesOptions) -> str:
@@ -177,7 +193,8 @@ def _categorise(
     if chatter:
         return "none", chatter
     # A short real question ("批价多少？", "Payment terms?") asks about the topic at hand.
-    if sum(s.labels.content_len for s in sents) < _MIN_CONTENT[language] and not _is_question(sents, language):
+    short = sum(s.labels.content_len for s in sents) < _MIN_CONTENT[language]
+    if short and not _is_question(sents, language):
         return "none", ["ctx.backchannel"]
     if answer_to in scores:
         return answer_to, ["ctx.answer"]
@@ -220,7 +237,7 @@ def build_notes(transcript: Transcript, options: NotesOptions = NotesOptions()) 
     """
     language = transcript.language
     segs = transcript.segments
-    analysed = [_sentences(s.text, language) for s in segs]
+    analysed = _analyse([s.text for s in segs], language)
     sides = [_side(s, options) for s in segs]
     farewell_at = _farewell_start(analysed)
 
