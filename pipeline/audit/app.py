@@ -1,0 +1,281 @@
+"""Routes of the audit page (Starlette + Jinja2), served by ``memo audit`` on localhost.
+
+Security, in one place: every page but the login needs a session; a rep sees only their
+own meetings (403 otherwise, audio and downloads included); audio and memo files are
+found from the store by meeting id, never from a path in the URL; every form carries the
+session's CSRF token; the session cookie is HttpOnly and SameSite=Lax; pages are served
+with a Content-Security-Policy that allows only this site's own scripts and styles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import MemoError
+from ..srt import to_srt
+from ..store import REVIEW_STATES, AuditMeeting, AuditStore, AuditUser, Store
+from ..types import CATEGORIES
+from . import auth, views
+from .redrafting import redraft
+
+HERE = Path(__file__).resolve().parent
+LANG_TAGS = {"en": "en", "zh": "zh-Hant"}
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"media-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class _SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+def create_app(store: Store, secret_key: str | None = None) -> Starlette:
+    """The audit web application over an open run store.
+
+    Args:
+        store: the run store (migrated: it holds the audit tables).
+        secret_key: signs the session cookie; default ``$MEMO_AUDIT_SECRET`` or a random key
+            (sessions then end when the server stops).
+    """
+    audit = AuditStore(store)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    env = templates.env
+    env.globals.update(categories=CATEGORIES, review_states=REVIEW_STATES, lang_tags=LANG_TAGS)
+
+    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+        context.setdefault("user", _user(request))
+        context["csrf"] = auth.csrf_token(request.session)
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+    def _user(request: Request) -> AuditUser | None:
+        name = request.session.get("user")
+        return audit.user(name) if isinstance(name, str) else None
+
+    def login_required(request: Request) -> AuditUser:
+        user = _user(request)
+        if user is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise HTTPException(303, headers={"Location": "/login?" + urlencode({"next": target})})
+        return user
+
+    def visible(request: Request) -> tuple[AuditUser, AuditMeeting]:
+        user = login_required(request)
+        meeting = audit.meeting(int(request.path_params["rid"]))
+        if meeting is None:
+            raise HTTPException(404, "no such meeting")
+        if not auth.can_see(user, meeting):
+            raise HTTPException(403, "this meeting is not yours to see")
+        return user, meeting
+
+    async def checked_form(request: Request) -> FormData:
+        form = await request.form()
+        if not auth.csrf_ok(request.session, form.get("csrf")):
+            raise HTTPException(403, "the form expired or did not come from this site; reload the page")
+        return form
+
+    async def editable(request: Request) -> tuple[AuditUser, AuditMeeting, FormData]:
+        user, meeting = visible(request)
+        form = await checked_form(request)
+        if not auth.can_edit(user):
+            raise HTTPException(403, "only supervisors can change a meeting")
+        return user, meeting, form
+
+    # -- login ---------------------------------------------------------------------------
+
+    async def login(request: Request) -> Response:
+        nxt = request.query_params.get("next", "/")
+        if not nxt.startswith("/") or nxt.startswith("//"):
+            nxt = "/"  # never redirect off this site
+        if request.method == "GET":
+            return page(request, "login.html", user=None, next=nxt, error="")
+        form = await checked_form(request)
+        user = auth.authenticate(audit, str(form.get("name", "")), str(form.get("password", "")))
+        if user is None:
+            return page(request, "login.html", 401, user=None, next=nxt, error="Wrong name or password.")
+        request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
+        request.session["user"] = user.name
+        return RedirectResponse(nxt, 303)
+
+    async def logout(request: Request) -> Response:
+        await checked_form(request)
+        request.session.clear()
+        return RedirectResponse("/login", 303)
+
+    # -- pages ---------------------------------------------------------------------------
+
+    async def meetings(request: Request) -> Response:
+        user = login_required(request)
+        q = request.query_params
+        f = {k: q.get(k, "").strip() for k in ("rep", "from", "to", "language", "status", "q", "needs")}
+        rep = user.rep if user.role == "rep" else (f["rep"] or None)
+        found = audit.meetings(
+            rep=rep,
+            language=f["language"] or None,
+            date_from=f["from"] or None,
+            date_to=f["to"] or None,
+            review=f["status"] or None,
+            search=f["q"] or None,
+        )
+        rows = [{"m": m, "reasons": views.review_reasons(m)} for m in found]
+        if f["needs"]:
+            rows = [r for r in rows if r["reasons"]]
+        reps = audit.reps() if user.role == "supervisor" else [user.rep]
+        return page(request, "meetings.html", rows=rows, f=f, reps=reps)
+
+    async def meeting(request: Request) -> Response:
+        user, m = visible(request)
+        data = audit.transcript_data(m.transcript_id)
+        notes = audit.notes_data(m.run_id)
+        rows = audit.segment_rows(m.transcript_id)
+        return page(
+            request,
+            "meeting.html",
+            m=m,
+            lang=_lang_tag(m),
+            items=views.segment_views(m, data, notes, rows),
+            sections=views.memo_sections(notes),
+            reasons=views.review_reasons(m),
+            history=audit.history(m.recording_id),
+            can_edit=auth.can_edit(user),
+            message=request.query_params.get("msg", ""),
+        )
+
+    async def audio(request: Request) -> Response:
+        _user, m = visible(request)
+        path = Path(m.audio_path)
+        if not path.is_file():
+            raise HTTPException(404, "the recording is no longer where it was drafted from")
+        return FileResponse(path, filename=path.name, content_disposition_type="inline")
+
+    async def download(request: Request) -> Response:
+        _user, m = visible(request)
+        kind = request.path_params["kind"]
+        if kind not in ("docx", "srt", "json"):
+            raise HTTPException(404, "downloads are .docx, .srt and .json")
+        stem = Path(m.memo_path).name.removesuffix(".docx").removesuffix(".memo")
+        if kind == "docx":
+            path = Path(m.memo_path)
+            if not path.is_file():
+                raise HTTPException(404, "the memo file is no longer where it was written")
+            return FileResponse(path, filename=path.name)
+        transcript = views.corrected_transcript(
+            audit.transcript_data(m.transcript_id), audit.segment_rows(m.transcript_id)
+        )
+        if kind == "srt":
+            body, media = to_srt(transcript), "application/x-subrip"
+        else:
+            body, media = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2), "application/json"
+        return Response(
+            body.encode("utf-8"),
+            media_type=f"{media}; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{_ascii(stem)}.{kind}"'},
+        )
+
+    # -- review --------------------------------------------------------------------------
+
+    async def correct(request: Request) -> Response:
+        user, m, form = await editable(request)
+        category = str(form.get("category", "")) or None
+        if category is not None and category not in CATEGORIES:
+            raise HTTPException(400, f"category must be one of: {', '.join(CATEGORIES)}")
+        text = form.get("text")
+        text = " ".join(str(text).split()) if text is not None else None
+        if text == "":
+            raise HTTPException(400, "a segment's text cannot be empty")
+        seg_id = int(request.path_params["seg"])
+        changed = audit.update_segment(m, seg_id, user.name, text=text, category=category)
+        msg = "Saved. Re-draft the memo to apply it." if changed else "Nothing changed."
+        return _back(m, msg, f"seg-{seg_id}")
+
+    async def review(request: Request) -> Response:
+        user, m, form = await editable(request)
+        status = str(form.get("status", ""))
+        if status not in REVIEW_STATES:
+            raise HTTPException(400, f"status must be one of: {', '.join(REVIEW_STATES)}")
+        audit.set_review(m, status, user.name, str(form.get("comment", "")).strip())
+        return _back(m, f"Marked {status}.")
+
+    async def redraft_memo(request: Request) -> Response:
+        user, m, _form = await editable(request)
+        try:
+            run_id = await run_in_threadpool(redraft, audit, m, user.name)
+        except MemoError as e:
+            return _back(m, f"Re-draft failed: {e}")
+        return _back(m, f"Memo re-drafted from the corrected transcript (run {run_id}).")
+
+    async def error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code in (301, 302, 303) and exc.headers:
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return page(request, "error.html", exc.status_code, code=exc.status_code, detail=exc.detail)
+
+    routes = [
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/", meetings),
+        Route("/meetings/{rid:int}", meeting),
+        Route("/meetings/{rid:int}/audio", audio),
+        Route("/meetings/{rid:int}/download.{kind:str}", download),
+        Route("/meetings/{rid:int}/segments/{seg:int}", correct, methods=["POST"]),
+        Route("/meetings/{rid:int}/review", review, methods=["POST"]),
+        Route("/meetings/{rid:int}/redraft", redraft_memo, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    key = secret_key or os.environ.get("MEMO_AUDIT_SECRET") or secrets.token_hex(32)
+    middleware = [
+        Middleware(_SecurityHeaders),
+        Middleware(
+            SessionMiddleware, secret_key=key, session_cookie="memo_audit", same_site="lax", max_age=12 * 3600
+        ),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: error})
+    app.state.audit = audit
+    return app
+
+
+def _lang_tag(m: AuditMeeting) -> str:
+    if m.language == "zh":
+        return "zh-Hans" if m.script == "hans" else "zh-Hant"
+    return LANG_TAGS.get(m.language, "en")
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name) or "meeting"
+
+
+def _back(m: AuditMeeting, message: str, anchor: str = "") -> Response:
+    url = f"/meetings/{m.recording_id}?" + urlencode({"msg": message}) + (f"#{anchor}" if anchor else "")
+    return RedirectResponse(url, 303)
