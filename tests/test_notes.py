@@ -91,3 +91,22 @@ def test_suggestion_and_strength_from_distributor() -> None:
 def test_every_label_has_its_rules() -> None:
     for n in _notes().segments:
         assert n.rules, n
+
+
+def test_short_real_question_takes_the_topic() -> None:
+    turns = [
+        ("rep", "产品的部分，我们第一波想推三样：唇釉十二色、气垫粉饼、眼影盘。"),
+        ("dist", "批价多少？"),
+    ]
+    segs = tuple(Segment(i, i * 10.0, i * 10.0 + 9, t, s) for i, (s, t) in enumerate(turns))
+    notes = build_notes(Transcript(language="zh", script="hans", segments=segs))
+    assert notes.segments[1].category == "product" and notes.segments[1].question
+
+
+def test_transcript_labelled_in_one_pass_matches_segment_by_segment() -> None:
+    from pipeline.notes import _analyse, _sentences
+
+    texts = ["我们的系统看得到每一家店卖多少。", "一个卖多少？那物流呢？", "好的。"]
+    batch = _analyse(texts, "zh")
+    single = [_sentences(t, "zh") for t in texts]
+    assert [[s.labels for s in ss] for ss in batch] == [[s.labels for s in ss] for ss in single]

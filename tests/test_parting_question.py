@@ -91,3 +91,34 @@ def test_parting_question_in_english() -> None:
         ("dist", "Perfect. Drive safe, it's nasty out there."),
     ]
     assert _parting(turns, "en") == [7]
+
+
+def test_goodbye_after_the_parting_answer_is_none() -> None:
+    # Known issue from real ASR: the closing goodbye inherited the parting question's category.
+    turns = [
+        *BUSINESS_ZH,
+        ("dist", "好，那今天先这样，谢谢陈小姐。"),
+        ("dist", "啊，对了，你们有没有人可以来帮我们的店家做教育训练？"),
+        ("rep", "有，我们每个月可以派人过来两次。"),
+        ("rep", "那我先走了，再跟你联络，谢谢李经理。"),
+    ]
+    notes = build_notes(_transcript(turns))
+    cats = [n.category for n in notes.segments]
+    assert cats[8:] == ["product", "product", "none"]
+    assert [n.id for n in notes.segments if n.parting_question] == [8]
+
+
+def test_goodbye_after_the_parting_answer_is_none_without_speakers() -> None:
+    turns = [
+        *BUSINESS_ZH,
+        ("dist", "好，那今天先这样，谢谢陈小姐。"),
+        ("dist", "啊，对了，你们有没有人可以来帮我们的店家做教育训练？"),
+        ("rep", "有，我们每个月可以派人过来两次。"),
+        ("rep", "那我先走了，再跟你联络，谢谢李经理。"),
+    ]
+    segments = tuple(
+        Segment(id=i, start=i * 10.0, end=i * 10.0 + 9.0, text=t, speaker=None)
+        for i, (_, t) in enumerate(turns)
+    )
+    notes = build_notes(Transcript(language="zh", script="hans", segments=segments))
+    assert notes.segments[-1].category == "none"
