@@ -80,7 +80,8 @@ def asr_like(text: str, language: str, script: str | None) -> tuple[str, str | N
         return alpha2digit(text, "en"), script
     text = _T2S.convert(text) if script == "hant" else _S2T.convert(text)
     text = _ZH_PUNCT.sub("", text)
-    text = _ZH_NUM.sub(lambda m: zh_number(m.group()), text)
+    # 千万/万万 alone are adverbs ("千万不要…"), not numbers.
+    text = _ZH_NUM.sub(lambda m: m.group() if m.group() in ("千万", "万万") else zh_number(m.group()), text)
     return text, "hans" if script == "hant" else "hant"
 
 
@@ -159,7 +160,7 @@ def meeting_files(folder: Path) -> list[Path]:
 def _subsets(
     pairs: list[tuple[dict[str, Any], Notes]],
 ) -> list[tuple[str, list[tuple[dict[str, Any], Notes]]]]:
-    """Named parts of one folder worth their own table: dev halves A/B, held-out H1/H2."""
+    """Named parts of one folder worth their own table: dev halves A/B, held-out H1-H4."""
     ids = {m["id"] for m, _ in pairs}
     if ids & set(HALF_A):
         return [
@@ -167,7 +168,7 @@ def _subsets(
             ("half B (the rest)", [x for x in pairs if x[0]["id"] not in HALF_A]),
         ]
     out = []
-    for part in ("h1", "h2"):
+    for part in ("h1", "h2", "h3", "h4"):
         sel = [x for x in pairs if x[0]["id"].endswith(f"-{part}")]
         if sel:
             out.append((f"{part.upper()} (*-{part})", sel))

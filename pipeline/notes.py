@@ -44,7 +44,8 @@ _JOIN = {"zh": "", "en": " "}  # how sentences are put back together
 # The goodbyes are only looked for in the last part of a meeting.
 _FAREWELL_FROM = 0.6
 _TOPIC_PRIOR = 0.4
-_ANSWER_PRIOR = 0.6
+# An answer keeps the question's category unless its own cues clearly outweigh it (dev sets: 0.6 < 1.0 < 1.5).
+_ANSWER_PRIOR = 1.5
 # A distributor describing its own warehouses or network is talking about itself.
 _OWN_COMPANY_BOOST = 1.0
 _MIN_STRENGTH = 1.5
@@ -140,7 +141,12 @@ def _own_company(sents: list[_Sentence], side: str, language: str) -> float:
     """
     if side == "rep":
         return 0.0
-    statements = [s for s in sents if not s.is_chatter and not s.labels.has("question")]
+    # Advice names assets too ("先把网点铺开") without describing the company: it does not count.
+    statements = [
+        s
+        for s in sents
+        if not s.is_chatter and not s.labels.has("question") and not s.labels.has("suggestion")
+    ]
     if not _SELF[language].search(" ".join(s.key for s in statements)):
         return 0.0
     return sum(
