@@ -46,3 +46,12 @@ render "$here/en-meeting.json" "$tmp/en-meeting.wav" \
   -ac 1 -ar 16000 -codec:a libmp3lame -b:a 64k "$here/en-meeting.mp3"
 
 ls -l "$here"/zh-hant-meeting.wav "$here"/en-meeting.mp3 >&2
+
+# Enrollment clips for speaker labels (`memo enroll`): each sample's rep voice reading other
+# sentences on its own, kept as 48 kbit/s mono MP3 (small).
+render "$here/rep-voice-en.json" "$tmp/rep-voice-en.wav" --voice rep=piper-joe-female
+render "$here/rep-voice-zh.json" "$tmp/rep-voice-zh.wav" --voice rep=zh-baker
+for clip in rep-voice-en rep-voice-zh; do
+  "$FFMPEG" -hide_banner -loglevel error -y -i "$tmp/$clip.wav" \
+    -ac 1 -ar 16000 -codec:a libmp3lame -b:a 48k "$here/$clip.mp3"
+done
