@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import MemoError
+from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,9 +38,6 @@ logger = logging.getLogger(__name__)
 APP_NAME = "meeting-memo"
 CONFIG_NAME = "memo.toml"
 
-
-class ConfigError(MemoError):
-    """A ``memo.toml`` that cannot be read, or holds unknown keys or bad values."""
 
 
 @dataclass(frozen=True)

@@ -29,3 +29,15 @@ class TemplateError(MemoError):
 
 class OutputError(MemoError):
     """An output cannot be written (read-only directory, disk full...)."""
+
+
+class ConfigError(MemoError):
+    """A ``memo.toml`` that cannot be read, or holds unknown keys or bad values."""
+
+
+class StoreError(MemoError):
+    """The run store cannot be opened or written."""
+
+
+class AuditError(MemoError):
+    """An audit account or request that cannot be honoured."""

@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .errors import MemoError
+from .errors import StoreError
 from .types import MEMO_SECTIONS, MemoContent, Transcript
 
 logger = logging.getLogger(__name__)
@@ -135,9 +135,6 @@ memos = sa.Table(
     sa.Column("low_conf_share", sa.Float),
 )
 
-
-class StoreError(MemoError):
-    """The run store cannot be opened or written."""
 
 
 @dataclass(frozen=True)

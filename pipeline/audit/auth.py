@@ -13,7 +13,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..errors import MemoError
+from ..errors import AuditError
 from ..store import AuditMeeting, AuditStore, AuditUser
 
 ROLES = ("supervisor", "rep")
@@ -23,9 +23,6 @@ _hasher = PasswordHasher()
 # Verified when a name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
-
-class AuditError(MemoError):
-    """An audit account or request that cannot be honoured."""
 
 
 def hash_password(password: str) -> str:
