@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import opencc
@@ -40,9 +40,21 @@ _SPLIT = {
 # Below this much content (zh characters / en words) a cue-less sentence is a back-channel.
 _MIN_CONTENT = {"zh": 5, "en": 3}
 _MIN_QUESTION = {"zh": 3, "en": 2}
+# A segment this short (zh characters / en words) that only names a topic asks about it.
+_TERSE = {"zh": 4, "en": 3}
+_FIGURE = {
+    "zh": re.compile(r"[0-9]|[零〇一二两三四五六七八九十百千万]{2,}"),
+    "en": re.compile(
+        r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty"
+        r"|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|half|percent)\b",
+        re.I,
+    ),
+}
 _JOIN = {"zh": "", "en": " "}  # how sentences are put back together
 # The goodbyes are only looked for in the last part of a meeting.
 _FAREWELL_FROM = 0.6
+# Without a goodbye cue, the parting question is looked for in this many last segments.
+_PARTING_WINDOW = 6
 _TOPIC_PRIOR = 0.4
 # An answer keeps the question's category unless its own cues clearly outweigh it (dev sets: 0.6 < 1.0 < 1.5).
 _ANSWER_PRIOR = 1.5
@@ -219,6 +231,21 @@ def _is_question(sents: list[_Sentence], language: str) -> list[str]:
     return ids
 
 
+def _is_terse_topic(sents: list[_Sentence], language: str) -> bool:
+    """A bare topic put to the other side: "Payment terms." / "Shipping." / "账期。".
+
+    Only a few words, all of them a business topic, no figure (a figure makes it an
+    offer: "Net thirty.") and no exclamation.
+    """
+    business = [s for s in sents if not s.is_chatter]
+    if not business or len(business) != len(sents):
+        return False
+    text = " ".join(s.text for s in business)
+    size = sum(s.labels.content_len for s in business)
+    has_cue = any(s.labels.scores.get(c, 0.0) > 0 for s in business for c in MEMO_SECTIONS)
+    return 0 < size <= _TERSE[language] and has_cue and "!" not in text and not _FIGURE[language].search(text)
+
+
 def _is_parting_cue(sents: list[_Sentence], language: str) -> bool:
     return any(s.labels.has("parting_cue") for s in sents) and bool(_is_question(sents, language))
 
@@ -268,6 +295,16 @@ def build_notes(transcript: Transcript, options: NotesOptions = NotesOptions()) 
         # the closing thanks and goodbyes after it do not inherit its category.
         if category != "none" and i < farewell_at:
             topic = category
+    notes = [
+        replace(n, question=True, rules=(*n.rules, "ctx.terse-question"))
+        if not n.question
+        and n.category != "none"
+        and i + 1 < len(notes)
+        and sides[i + 1] != sides[i]
+        and _is_terse_topic(analysed[i], language)
+        else n
+        for i, n in enumerate(notes)
+    ]
     notes = _mark_parting(notes, analysed, sides, farewell_at)
     return Notes(
         language=language,
@@ -325,23 +362,25 @@ def _mark_parting(
     sides: list[str],
     farewell_at: int,
 ) -> list[SegmentNote]:
-    """Flag the distributor side's last real question after the goodbyes began."""
-    for i in range(len(notes) - 1, farewell_at - 1, -1):
-        n = notes[i]
-        if n.question and n.category != "none" and sides[i] != "rep":
-            out = list(notes)
-            out[i] = SegmentNote(
-                id=n.id,
-                clean_text=n.clean_text,
-                category=n.category,
-                question=True,
-                suggestion=n.suggestion,
-                strength=n.strength,
-                parting_question=True,
-                rules=(*n.rules, "ctx.parting"),
-            )
-            return out
-    return notes
+    """Flag the distributor side's last real question after the goodbyes began.
+
+    Every first meeting ends with one, so the search widens rather than give up:
+    with no goodbye cue found, the last few segments stand in for the goodbyes; with
+    no question cue there, a distributor's "one more thing…" with business content
+    (an indirect question) is taken.
+    """
+    start = farewell_at if farewell_at < len(notes) else max(0, len(notes) - _PARTING_WINDOW)
+    dist = [
+        i for i in range(len(notes) - 1, start - 1, -1) if sides[i] != "rep" and notes[i].category != "none"
+    ]
+    picks = [i for i in dist if notes[i].question]
+    picks = picks or [i for i in dist if any(s.labels.has("parting_cue") for s in analysed[i])]
+    if not picks:
+        return notes
+    i = picks[0]
+    out = list(notes)
+    out[i] = replace(notes[i], question=True, parting_question=True, rules=(*notes[i].rules, "ctx.parting"))
+    return out
 
 
 _MAX_MERGE = 3

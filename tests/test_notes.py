@@ -110,3 +110,17 @@ def test_transcript_labelled_in_one_pass_matches_segment_by_segment() -> None:
     batch = _analyse(texts, "zh")
     single = [_sentences(t, "zh") for t in texts]
     assert [[s.labels for s in ss] for ss in batch] == [[s.labels for s in ss] for ss in single]
+
+
+def test_terse_topic_put_to_the_other_side_is_a_question() -> None:
+    turns = [
+        ("rep", "Our distributor price is eleven dollars a unit, landed."),
+        ("dist", "Payment terms."),
+        ("rep", "Thirty percent deposit, the rest before shipment."),
+        ("dist", "Net sixty."),
+        ("rep", "We can look at that after two orders."),
+    ]
+    segments = tuple(Segment(i, i * 10.0, i * 10.0 + 9.0, t, s) for i, (s, t) in enumerate(turns))
+    notes = build_notes(Transcript(language="en", script=None, segments=segments))
+    assert notes.segments[1].question and "ctx.terse-question" in notes.segments[1].rules
+    assert not notes.segments[3].question

@@ -122,3 +122,26 @@ def test_goodbye_after_the_parting_answer_is_none_without_speakers() -> None:
     )
     notes = build_notes(Transcript(language="zh", script="hans", segments=segments))
     assert notes.segments[-1].category == "none"
+
+
+def test_parting_question_found_without_any_goodbye_cue() -> None:
+    turns = [
+        *BUSINESS_ZH,
+        ("rep", "好的，我回去整理一下资料。"),
+        ("dist", "样品大概什么时候能寄过来？"),
+        ("rep", "样品下周一之前发出来。"),
+    ]
+    assert _parting(turns) == [8]
+
+
+def test_parting_cue_without_question_cue_is_the_parting_question() -> None:
+    turns = [
+        *BUSINESS_ZH,
+        ("rep", "好，那今天就先这样，太感谢孙总了。"),
+        ("dist", "客气啥，以后常来。"),
+        ("dist", "哦对了，样品寄过来的时间我得跟门店说一声"),
+        ("rep", "样品下周一之前发出来。"),
+    ]
+    notes = build_notes(_transcript(turns))
+    assert [n.id for n in notes.segments if n.parting_question] == [9]
+    assert notes.segments[9].question

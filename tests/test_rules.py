@@ -110,3 +110,59 @@ def test_zh_regexes_are_case_sensitive_except_inline() -> None:
 def test_a_hit_never_spans_two_sentences() -> None:
     one, two = classify.label_sentences("zh", ["我们的系统看得到", "一个卖多少？"])
     assert not one.has("not_question") and two.has("question")
+
+
+def _has(language: str, text: str, label: str) -> bool:
+    return classify.label_sentence(language, text).has(label)
+
+
+def test_contracted_i_d_love_to_hear_is_an_indirect_question() -> None:
+    assert _question("en", "I'd love to hear how the market here has changed.")
+
+
+def test_chitchat_blocker_covers_the_question_mark() -> None:
+    assert not _question("en", "Did you find us okay?")
+
+
+def test_a_word_ending_in_a_hyphen_is_not_an_imperative() -> None:
+    assert not _has("en", "Price-wise, a basic unit goes for about two hundred dollars.", "suggestion")
+    assert _has("en", "Price it under thirty and it will move.", "suggestion")
+
+
+def test_people_needs_a_number_to_be_headcount() -> None:
+    assert not _has("en", "The GPS always sends people round to the back.", "parties")
+    assert _has("en", "We're about eight hundred people now.", "parties")
+
+
+def test_net_needs_a_number_to_be_payment_terms() -> None:
+    metering = classify.label_sentence("en", "Since net metering went away, batteries sell.")
+    assert not metering.scores.get("concerns")
+    assert classify.label_sentence("en", "We'd want net sixty.").scores.get("concerns", 0) >= 2
+
+
+def test_never_a_bad_debt_is_a_strength() -> None:
+    assert _has("en", "We've never had a supplier write us off for bad debt.", "strength")
+
+
+def test_zh_advice_forms() -> None:
+    assert _has("zh", "千万不要让别的经销商跑过来卖。", "suggestion")
+    assert _has("zh", "我的经验是，客人看得见摸得着才买，一定要配样机。", "suggestion")
+    assert not _has("zh", "我们一定要独家。", "suggestion")
+
+
+def test_zh_invitation_to_check_references_is_not_advice() -> None:
+    assert not _has("zh", "我们从来没有跳过票，你去花莲问任何一家厂商都知道。", "suggestion")
+
+
+def test_zh_ke_fou_and_neng_fou_ask() -> None:
+    assert _question("zh", "那花东可否给我们独家")
+    assert _question("zh", "资料能否按我们的格式给一套")
+
+
+def test_zh_embedded_which_before_we_know_is_not_a_question() -> None:
+    assert not _question("zh", "哪一家店缺什么，我们当天就知道。")
+
+
+def test_zh_own_ordering_system_is_a_strength() -> None:
+    labels = classify.label_sentence("zh", "我们两年前换了一套ERP，客户可以直接用手机下单。")
+    assert labels.has("strength") and labels.scores.get("parties", 0) >= 1.5
