@@ -21,6 +21,16 @@ _LOOP_CHARS = re.compile(r"(.{1,12}?)\1{3,}", re.DOTALL)
 _LOOP_WORDS = re.compile(r"\b((?:\w+[\s,.]+){1,6}?)\1{3,}", re.IGNORECASE)
 LOW_CONFIDENCE_LOGPROB = -1.0
 LIKELY_SILENCE = 0.6
+LOW_WORD_PROBABILITY = 0.4
+"""Mean word probability below which a low-log-probability segment is taken as invented."""
+MAX_RATE = {"zh": 20.0, "en": 8.0}
+"""Characters (zh) or words (en) per second no one speaks: text squeezed into no time is
+what Whisper writes after the end of the audio (seen on 1-2 s clips)."""
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _units(text: str, language: Language) -> int:
+    return len(_HAN.findall(text)) if language == "zh" else len(text.split())
 
 
 def _key(text: str, language: Language) -> str:
@@ -76,7 +86,9 @@ def clean_segment(
         The segment to keep (possibly with a collapsed loop) or ``None``, and what was
         removed with the reason, if anything.
     """
-    text = seg.text.strip()
+    text = seg.text.replace("\ufffd", "").strip()  # a broken UTF-8 byte the model ended on
+    if text != seg.text.strip():
+        seg = replace(seg, text=text)
     if not _PUNCT.sub("", text):
         return None, RemovedSegment(seg.start, seg.end, seg.text, "empty")
     if is_known_hallucination(text, language):
@@ -90,6 +102,17 @@ def clean_segment(
         and seg.avg_logprob < LOW_CONFIDENCE_LOGPROB
     ):
         return None, RemovedSegment(seg.start, seg.end, seg.text, "low confidence over silence")
+    probs = [w.probability for w in seg.words if w.probability is not None]
+    if (
+        seg.avg_logprob is not None
+        and seg.avg_logprob < LOW_CONFIDENCE_LOGPROB
+        and probs
+        and sum(probs) / len(probs) < LOW_WORD_PROBABILITY
+    ):
+        return None, RemovedSegment(seg.start, seg.end, seg.text, "low confidence words")
+    units = _units(text, language)
+    if units >= 4 and units / max(seg.end - seg.start, 0.01) > MAX_RATE[language]:
+        return None, RemovedSegment(seg.start, seg.end, seg.text, "too fast to be speech")
     collapsed = collapse_loops(text)
     if collapsed != text:
         removed = RemovedSegment(seg.start, seg.end, seg.text, "repetition loop collapsed")

@@ -83,3 +83,25 @@ def test_speech_that_shares_a_word_with_the_prompt_is_kept() -> None:
     prompt = "The following is a business meeting between a sales representative and a distributor."
     kept, removed = clean_segment(seg("We are a distributor in Denver."), "en", prompt)
     assert kept is not None and removed is None
+
+
+def test_text_squeezed_into_no_time_is_removed() -> None:
+    # Real model output on a 0.96 s clip: a second "segment" of 15 tokens in 0.04 s.
+    s = Segment(id=1, start=0.88, end=0.92, text="請問您的設計設計設計設計設計")
+    kept, removed = clean_segment(s, "zh")
+    assert kept is None and removed is not None and removed.reason == "too fast to be speech"
+
+
+def test_low_probability_words_with_low_log_probability_are_removed() -> None:
+    from pipeline.types import Word
+
+    words = tuple(Word(1.35 + i / 10, 1.4 + i / 10, w, p) for i, (w, p) in enumerate(
+        [("我", 0.02), ("認", 0.31), ("識", 0.54), ("一下", 0.04)]))  # fmt: skip
+    s = Segment(id=1, start=1.35, end=1.97, text="我認識一下", avg_logprob=-1.55, words=words)
+    kept, removed = clean_segment(s, "zh")
+    assert kept is None and removed is not None and removed.reason == "low confidence words"
+
+
+def test_confident_speech_at_a_normal_rate_is_kept() -> None:
+    s = Segment(id=0, start=0.0, end=2.0, text="我們在新竹有三家門市", avg_logprob=-0.3)
+    assert clean_segment(s, "zh") == (s, None)
