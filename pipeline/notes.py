@@ -430,6 +430,19 @@ class _Section:
         )
 
 
+def memo_from_labels(
+    transcript: Transcript, labels: list[SegmentNote], options: NotesOptions = NotesOptions()
+) -> MemoContent:
+    """Gather the memo from given labels (e.g. a supervisor's corrected categories).
+
+    The wording, merging and side rules are the same as ``build_notes``'s own.
+    """
+    segs = transcript.segments
+    analysed = _analyse([s.text for s in segs], transcript.language)
+    sides = [_side(s, options) for s in segs]
+    return _build_memo(segs, labels, analysed, sides, transcript.language)
+
+
 def _build_memo(
     segs: tuple[Segment, ...],
     notes: list[SegmentNote],

@@ -12,9 +12,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from .. import notes as notes_stage
 from ..draft import output_paths
-from ..notes import NotesOptions, build_notes
+from ..notes import NotesOptions, build_notes, memo_from_labels
 from ..outputs import write_json, write_text, write_with
 from ..render import MemoDetails, build_context, render_memo, template_key, template_path
 from ..srt import to_srt
@@ -41,12 +40,8 @@ def notes_with_overrides(
     if not changed:
         return notes
     # The memo is gathered again by the notes stage's own rules (merging, wording).
-    # TODO(notes owner): a public `build_notes(..., categories=)` would replace these private calls.
-    language = transcript.language
     segs = transcript.segments
-    analysed = [notes_stage._sentences(s.text, language) for s in segs]
-    sides = [notes_stage._side(s, options) for s in segs]
-    memo = notes_stage._build_memo(segs, labels, analysed, sides, language)
+    memo = memo_from_labels(transcript, labels, options)
     # A segment moved into a section but all small talk to the rules still gets its bullet.
     for note, seg in zip(labels, segs, strict=True):
         if OVERRIDE_RULE not in note.rules or note.category == "none" or not note.clean_text:
