@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
             sum(s.duration for s in reps), 1e-9
         )
         print(
-            f"| **all ({dur:.0f} s)** | | **{w0}** | **{w25}** | {share:.1%} "
+            f"| **all ({dur:.0f} s)** | | **{w0}** | **{w25}** | {f'{share:.1%}' if reps else '—'} "
             f"| {sum(s.seconds for s in scores) / dur:.3f} | {sum(s.cpu for s in scores) / dur:.3f} |"
         )
 

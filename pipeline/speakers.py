@@ -65,6 +65,8 @@ class SpeakerOptions:
         pval: share of each window's most similar neighbours kept in the affinity matrix.
         min_pnum: neighbours always kept per row, whatever ``pval`` gives.
         min_cluster_windows: clusters with fewer windows are folded into the nearest one.
+        min_cluster_share: so are clusters with less than this share of all windows (a
+            voice split in two leaves such a sliver; a real speaker rarely says so little).
         merge_cos: clusters whose centroids are this similar are merged.
         rep_min_cos: the best cluster must be at least this similar to the enrollment to
             be called ``rep`` (below it the rep is taken to be absent).
@@ -84,6 +86,7 @@ class SpeakerOptions:
     pval: float = 0.012
     min_pnum: int = 6
     min_cluster_windows: int = 4
+    min_cluster_share: float = 0.05
     merge_cos: float = 0.8
     rep_min_cos: float = 0.3
     min_turn_s: float = 0.8
@@ -307,7 +310,7 @@ def cluster(emb: np.ndarray, options: SpeakerOptions) -> np.ndarray:
         from sklearn.cluster import KMeans
 
         labels = KMeans(n_clusters=k, random_state=0, n_init=10).fit_predict(vecs[:, :k])
-    labels = _fold_minor(labels, emb, options.min_cluster_windows)
+    labels = _fold_minor(labels, emb, max(options.min_cluster_windows, options.min_cluster_share * n))
     labels = _merge_close(labels, emb, options.merge_cos)
     return _renumber(labels)
 
@@ -319,7 +322,7 @@ def _centroids(labels: np.ndarray, emb: np.ndarray) -> tuple[np.ndarray, np.ndar
     return ids, cents
 
 
-def _fold_minor(labels: np.ndarray, emb: np.ndarray, min_size: int) -> np.ndarray:
+def _fold_minor(labels: np.ndarray, emb: np.ndarray, min_size: float) -> np.ndarray:
     ids, counts = np.unique(labels, return_counts=True)
     major = ids[counts >= min_size]
     if len(major) == 0:
@@ -488,8 +491,8 @@ def _split(seg: Segment, diarization: Diarization, min_turn_s: float) -> list[Se
         pieces.append(
             dataclasses.replace(
                 seg,
-                start=seg.start if n == 0 else words[0].start,
-                end=seg.end if n == len(runs) - 1 else words[-1].end,
+                start=seg.start if n == 0 else float(words[0].start),
+                end=seg.end if n == len(runs) - 1 else float(words[-1].end),
                 text=text,
                 speaker=spk,
                 words=words,

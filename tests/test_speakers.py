@@ -84,6 +84,13 @@ def test_one_voice_is_one_cluster() -> None:
     assert set(sp.cluster(emb, sp.SpeakerOptions())) == {0}
 
 
+def test_a_sliver_cluster_is_folded_into_its_nearest_voice() -> None:
+    emb, _ = _voices(np.random.default_rng(5), [150, 150])
+    labels = np.array([0] * 140 + [2] * 10 + [1] * 150)
+    folded = sp._fold_minor(labels, emb, 0.05 * len(emb))
+    assert list(folded[:150]) == [0] * 150 and set(folded[150:]) == {1}
+
+
 def test_cluster_nearest_the_enrollment_is_rep_and_others_dist() -> None:
     emb, centres = _voices(np.random.default_rng(2), [10, 30])
     labels = np.array([0] * 10 + [1] * 30)
