@@ -33,8 +33,15 @@ def to_script(text: str, script: Script) -> str:
         config = _CONFIGS[script]
     except KeyError:
         raise ValueError(f"unknown script {script!r}; expected one of: hant, hans") from None
-    converted: str = _converter(config).convert(text)
-    return converted
+    converter = _converter(config)
+    # OpenCC is not idempotent on a few phrases (s2tw: 幺 -> 么 -> 麼, 干 in some contexts),
+    # so convert until the text is stable: then the output passes ``is_in_script``.
+    for _ in range(3):
+        converted: str = converter.convert(text)
+        if converted == text:
+            break
+        text = converted
+    return text
 
 
 def other_script(script: Script) -> Script:

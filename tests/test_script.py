@@ -51,3 +51,11 @@ def test_english_words_inside_mandarin_are_kept() -> None:
 
     assert to_script("我们的 CRM 系统", "hant") == "我們的 CRM 系統"
     assert punctuate_zh("我們的 CRM 系統") == "我們的 CRM 系統。"
+
+
+def test_conversion_is_stable_so_output_is_in_one_script() -> None:
+    # OpenCC s2tw alone turns 幺 into 么 and only a second pass into 麼.
+    for text in ("請說出您要撥打的號碼。幺三五八幺八八", "我们在山东干了十几年，从来没拖过款"):
+        once = to_script(text, "hant")
+        assert is_in_script(once, "hant")
+        assert to_script(once, "hant") == once
