@@ -147,6 +147,14 @@ def draft(
         Optional[Path],  # noqa: UP045
         typer.Option(help="Folder with restyled memo.<zh-Hant|zh-Hans|en>.docx templates."),
     ] = None,
+    speakers: Annotated[
+        bool,
+        typer.Option(
+            "--speakers/--no-speakers",
+            help="Label who spoke (the rep enrolled with `memo enroll`, the distributor side); "
+            "needs the speakers extra.",
+        ),
+    ] = True,
 ) -> None:
     """Draft a memo for each recording: NAME.memo.docx, .transcript.json, .notes.json, .srt.
 
@@ -174,6 +182,7 @@ def draft(
         details=MemoDetails(rep=cfg.rep, company=cfg.company, distributor=distributor),
         outdir=outdir,
         template_dir=cfg.templates,
+        speakers=speakers,
     )
     failed = _draft_all(inputs, options)
     if failed:

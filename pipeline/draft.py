@@ -7,6 +7,7 @@ ever read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import logging
@@ -40,6 +41,8 @@ class DraftOptions:
         details: memo header fields the recording cannot tell.
         outdir: where outputs go; ``None`` puts them beside each input.
         template_dir: a folder of restyled ``memo.<lang>.docx`` templates.
+        speakers: label who spoke (rep / distributor side) after transcribing a recording;
+            needs the ``speakers`` extra and does nothing (logged once) without it.
     """
 
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
@@ -47,6 +50,7 @@ class DraftOptions:
     details: MemoDetails = field(default_factory=MemoDetails)
     outdir: Path | None = None
     template_dir: Path | None = None
+    speakers: bool = True
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,12 @@ def draft(path: Path, options: DraftOptions | None = None, progress: Progress | 
                 f"{path}: is truncated: {transcript.duration_s:.1f} s of the {declared:.1f} s it "
                 "declares could be decoded; copy the recording again from the recorder"
             )
+        if options.speakers:
+            from .speakers import label_for_draft
+
+            transcript, rep_label = label_for_draft(path, transcript, options.details.rep or None)
+            notes_options = dataclasses.replace(options.notes, rep_speaker=rep_label)
+            options = dataclasses.replace(options, notes=notes_options)
     # A transcript given as input stays as it is: it may be the rep's corrected copy.
     notes, paths = draft_transcript(transcript, path, options, write_transcript=not from_json)
     memo = notes.memo
