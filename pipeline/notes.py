@@ -140,6 +140,13 @@ def _sentences(text: str, language: str) -> list[_Sentence]:
     return _analyse([text], language)[0]
 
 
+def _known_sides(transcript: Transcript, options: NotesOptions) -> NotesOptions:
+    """Sides are unknown when no segment is the rep's (speakers S1, S2… without an enrollment)."""
+    if options.rep_speaker is not None and all(s.speaker != options.rep_speaker for s in transcript.segments):
+        return replace(options, rep_speaker=None)
+    return options
+
+
 def _side(segment: Segment, options: NotesOptions) -> str:
     if segment.speaker is None or options.rep_speaker is None:
         return "unknown"
@@ -270,6 +277,7 @@ def build_notes(transcript: Transcript, options: NotesOptions = NotesOptions()) 
     """
     language = transcript.language
     segs = transcript.segments
+    options = _known_sides(transcript, options)
     analysed = _analyse([s.text for s in segs], language)
     sides = [_side(s, options) for s in segs]
     farewell_at = _farewell_start(analysed)
@@ -438,6 +446,7 @@ def memo_from_labels(
     The wording, merging and side rules are the same as ``build_notes``'s own.
     """
     segs = transcript.segments
+    options = _known_sides(transcript, options)
     analysed = _analyse([s.text for s in segs], transcript.language)
     sides = [_side(s, options) for s in segs]
     return _build_memo(segs, labels, analysed, sides, transcript.language)

@@ -124,3 +124,14 @@ def test_terse_topic_put_to_the_other_side_is_a_question() -> None:
     notes = build_notes(Transcript(language="en", script=None, segments=segments))
     assert notes.segments[1].question and "ctx.terse-question" in notes.segments[1].rules
     assert not notes.segments[3].question
+
+
+def test_speakers_without_a_rep_label_count_as_unknown_sides() -> None:
+    """S1/S2 (no enrollment): an answer by the other voice is still read as the answer."""
+    segs = (
+        Segment(0, 0.0, 3.0, "What are your payment terms?", speaker="S1"),
+        Segment(1, 3.0, 6.0, "Thirty days, usually.", speaker="S2"),
+    )
+    notes = build_notes(Transcript(language="en", segments=segs), NotesOptions(rep_speaker="rep"))
+    assert notes.segments[1].category == "concerns"
+    assert "ctx.answer" in notes.segments[1].rules
