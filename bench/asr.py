@@ -230,10 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--opt", action="append", default=[], help="TranscribeOptions field=value")
     ap.add_argument("--only-corpus", action="store_true")
+    ap.add_argument("--lang", choices=("zh", "en"), help="score one language only")
     args = ap.parse_args(argv)
     options = _options(args.opt)
     print(f"options: {options}")
-    items = corpus_items(args.corpus)
+    items = [i for i in corpus_items(args.corpus) if args.lang in (None, i.lang)]
     summary = corpus_table(items, options)
     if args.only_corpus:
         return 0

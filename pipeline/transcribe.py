@@ -1,9 +1,9 @@
 """Transcription with faster-whisper: segments stream out as they are decoded.
 
-Settings were chosen by measurement on real speech (``python -m bench.asr``), per
-language: conditioning on the previous text for Mandarin but not for English, an
-English prompt but no Mandarin one, ``hallucination_silence_threshold`` for English
-only (see ``PROMPTS`` and the tables below it). Silero VAD is on, and filters remove
+Settings were chosen by measurement on real speech (``python -m bench.asr``): the
+previous text conditions the next window, no initial prompt, no
+``hallucination_silence_threshold`` (see ``PROMPTS`` and the tables below it); the
+language is restricted to zh or en. Silero VAD is on, and filters remove
 invented text with the reason. Chinese output is converted to the configured script
 and given full-width punctuation afterwards.
 
@@ -39,21 +39,22 @@ Progress = Callable[[float, float], None]
 """Called with (seconds of audio done, total seconds) as segments arrive."""
 
 PROMPTS: dict[str, str | None] = {
-    # Measured on ../shared/corpus with the base model (python -m bench.asr, README):
-    # for Mandarin every prompt tried cost accuracy once the previous text conditions the
-    # next window (a short Simplified prompt: CER 56 % against 35 % without; Traditional
-    # prompts 46-49 %; a long Traditional one made the model write "０" for commas), so
-    # Mandarin gets none and ``script.punctuate_zh`` writes the punctuation. For English
-    # this prompt lowered WER from 27.3 % to 22.8 %.
+    # Measured on ../shared/corpus with the base model (python -m bench.asr; README,
+    # Benchmarks). Every prompt tried lost against none once the previous text conditions
+    # the next window: Mandarin, a short Simplified prompt 56 % CER against 35 % without
+    # (Traditional prompts were worse still, and a long one made the model write "０" for
+    # commas); English, a meeting prompt 25.7 % WER against 21.8 % (short clips reworded,
+    # and the prompt was read back over music). ``script.punctuate_zh`` punctuates Mandarin.
     "zh": None,
-    "en": "The following is a business meeting between a sales representative and a distributor.",
+    "en": None,
 }
-CONDITION_ON_PREVIOUS_TEXT: dict[str, bool] = {"zh": True, "en": False}
-"""Measured: conditioning lowers Mandarin CER by about 6 points (context across 30 s
-windows); for English with the prompt it is off (loops on long meetings)."""
-SILENCE_SKIP_S: dict[str, float | None] = {"zh": None, "en": 2.0}
-"""``hallucination_silence_threshold`` per language: on Mandarin it skipped real fast
-speech (tongue-twister clip 46 % -> 67 % CER); VAD and the filters catch invented text."""
+CONDITION_ON_PREVIOUS_TEXT: dict[str, bool] = {"zh": True, "en": True}
+"""Measured: conditioning lowers Mandarin CER by about 6 points and English WER by about
+4 (context across 30 s windows); loops it may feed are collapsed by the filters."""
+SILENCE_SKIP_S: dict[str, float | None] = {"zh": None, "en": None}
+"""``hallucination_silence_threshold`` per language: it skipped real fast speech (Mandarin
+tongue-twister clip 46 % -> 67 % CER; English noisy clip 41 % -> 50 % WER); VAD and the
+filters catch invented text instead (no text on silence, noise, music or meeting gaps)."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,10 @@ class TranscribeOptions:
     vad_threshold: float = 0.5
     speech_pad_ms: int = 400
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-    condition_on_previous_text: bool = False
+    condition_on_previous_text: bool | None = None
     word_timestamps: bool = True
     sentences: bool = True
-    hallucination_silence_threshold: float | None = 2.0
+    hallucination_silence_threshold: float | None = -1.0
     glossary: tuple[str, ...] = ()
     initial_prompt: str | None = None
 
