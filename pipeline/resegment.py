@@ -43,8 +43,22 @@ def _ends_sentence(word: str) -> bool:
     return bool(SENTENCE_END.search(w)) and not _ABBREVIATION.search(" " + w)
 
 
+_LATIN_END = re.compile(r"[A-Za-z0-9%$]$")
+_LATIN_START = re.compile(r"^[A-Za-z0-9$]")
+
+
 def _join(words: list[Word]) -> str:
-    return "".join(w.word for w in words).strip()
+    """Words as Whisper spelled them; a space kept between Latin words in Chinese text.
+
+    In Chinese output Whisper often gives English words no leading space, which would
+    run "Ask not" and "What" together.
+    """
+    text = ""
+    for w in words:
+        if text and _LATIN_END.search(text) and _LATIN_START.search(w.word):
+            text += " "
+        text += w.word
+    return text.strip()
 
 
 def _emit(words: list[Word], source: Segment) -> Segment:

@@ -56,3 +56,8 @@ def test_a_long_run_without_punctuation_is_cut_at_its_longest_pause() -> None:
     words = [(i * 0.5 + (0.6 if i >= 40 else 0.0), " word") for i in range(80)]
     out = list(resegment([seg(words)], ResegmentOptions(max_s=30.0)))
     assert len(out) == 2 and len(out[0].words) == 40
+
+
+def test_english_words_in_chinese_keep_their_spaces() -> None:
+    a = seg([(0.0, "我們用"), (0.3, "Ask"), (0.6, "not"), (0.9, "What"), (1.2, "的方法。")])
+    assert texts(list(resegment([a]))) == ["我們用Ask not What的方法。"]
