@@ -426,18 +426,56 @@ def _names(
     return names, {names[c]: round(v, 3) for c, v in cos.items()}
 
 
-def diarize(
-    samples: np.ndarray, enrollment: Enrollment | None = None, options: SpeakerOptions | None = None
-) -> Diarization:
-    """Who spoke when in 16 kHz mono float samples, with ``rep`` where an enrollment matches."""
-    options = options or SpeakerOptions()
+def _check_enrollment(enrollment: Enrollment | None) -> None:
     if enrollment is not None and enrollment.model != MODEL_ID:
         raise ModelError(
             f"the enrollment of {enrollment.name!r} was made with model {enrollment.model!r}; "
             f"enroll again with `memo enroll` (this version uses {MODEL_ID})"
         )
+
+
+def diarize(
+    samples: np.ndarray, enrollment: Enrollment | None = None, options: SpeakerOptions | None = None
+) -> Diarization:
+    """Who spoke when in 16 kHz mono float samples, with ``rep`` where an enrollment matches."""
+    options = options or SpeakerOptions()
+    _check_enrollment(enrollment)
     regions = speech_regions(samples, options)
     windows, emb = embed_windows(samples, regions, options)
+    return _diarization(regions, windows, emb, enrollment, options)
+
+
+def diarize_file(
+    path: Path, enrollment: Enrollment | None = None, options: SpeakerOptions | None = None
+) -> Diarization:
+    """``diarize`` over a recording read window by window, so hours of audio never sit in memory.
+
+    Only the embeddings are kept from each window; the clustering sees the whole meeting.
+    """
+    options = options or SpeakerOptions()
+    _check_enrollment(enrollment)
+    regions: list[tuple[float, float]] = []
+    windows: list[tuple[float, float]] = []
+    embs: list[np.ndarray] = []
+    for offset, samples, _last in audio_mod.windows(path, audio_mod.WINDOW_S):
+        if not len(samples) or audio_mod.peak_dbfs(samples) < audio_mod.SILENCE_DBFS:
+            continue
+        found = speech_regions(samples, options)
+        got, emb = embed_windows(samples, found, options)
+        regions += [(a + offset, b + offset) for a, b in found]
+        windows += [(a + offset, b + offset) for a, b in got]
+        embs.append(emb)
+    emb_all = np.concatenate(embs) if embs else np.zeros((0, 192), dtype=np.float32)
+    return _diarization(regions, windows, emb_all, enrollment, options)
+
+
+def _diarization(
+    regions: list[tuple[float, float]],
+    windows: list[tuple[float, float]],
+    emb: np.ndarray,
+    enrollment: Enrollment | None,
+    options: SpeakerOptions,
+) -> Diarization:
     if not windows:
         return Diarization((), {})
     labels = cluster(emb, options)
@@ -578,8 +616,10 @@ def label_speakers(
         InputError: the recording cannot be read.
     """
     options = options or SpeakerOptions()
-    samples = audio_mod.load(Path(source)).samples if isinstance(source, Path) else source
-    result = diarize(samples, enrollment, options)
+    if isinstance(source, np.ndarray):
+        result = diarize(source, enrollment, options)
+    else:
+        result = diarize_file(Path(source), enrollment, options)
     labelled = assign(transcript, result, options.min_turn_s)
     settings = dict(labelled.settings)
     settings["speakers"] = {
