@@ -241,3 +241,45 @@ def test_sigkill_mid_draft_then_rerun_writes_each_output_once(tmp_path: Path, sp
     assert done.returncode == 0, done.stderr
     assert drafted(out) == sorted("meeting" + s for s in OUTPUT_SUFFIXES)
     assert src.read_bytes() == speech.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def two_hours(tmp_path_factory: pytest.TempPathFactory, speech: Path) -> Path:
+    """A two-hour recording: silence, twelve seconds of speech at the one-hour mark, silence."""
+    from pipeline.audio import ffmpeg_exe
+
+    out = tmp_path_factory.mktemp("long") / "two hours.mp3"
+    silence = "anullsrc=r=16000:cl=mono"
+    mono = "aresample=16000,aformat=channel_layouts=mono"
+    subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
+         "-f", "lavfi", "-t", "3600", "-i", silence, "-i", str(speech),
+         "-f", "lavfi", "-t", "3588", "-i", silence,
+         "-filter_complex", f"[1:a]{mono}[s];[0:a][s][2:a]concat=n=3:v=0:a=1",
+         "-c:a", "libmp3lame", "-b:a", "32k", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def test_an_hours_long_recording_drafts_in_bounded_memory(tmp_path: Path, two_hours: Path) -> None:
+    memo = str(ROOT / ".venv" / "bin" / "memo") if (ROOT / ".venv/bin/memo").exists() else "memo"
+    proc = subprocess.Popen([memo, "draft", str(two_hours), "-o", str(tmp_path)],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read() if proc.stderr else ""
+    peak_mb = usage.ru_maxrss / 1024
+    assert peak_mb < 1200, f"peak memory {peak_mb:.0f} MB"
+    segments = json.loads((tmp_path / "two hours.transcript.json").read_text("utf-8"))["segments"]
+    assert segments and all(3595 <= s["start"] <= 3615 for s in segments)
+
+
+def test_progress_is_reported_through_a_long_recording(two_hours: Path) -> None:
+    from pipeline.transcribe import TranscribeOptions, transcribe
+
+    seen: list[tuple[float, float]] = []
+    transcribe(two_hours, TranscribeOptions(language="en"), progress=lambda d, t: seen.append((d, t)))
+    done = [d for d, _ in seen]
+    assert len(seen) >= 12  # at least once per ten-minute window
+    assert done == sorted(done) and done[-1] == pytest.approx(7200, abs=2)
+    assert all(t == pytest.approx(7200, abs=2) for _, t in seen)
