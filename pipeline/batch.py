@@ -291,6 +291,33 @@ def record(store: Store, run_id: int, result: DraftResult | DraftFailure, option
     return Item(result.source, "done", sha, result.duration_s, result.seconds, result.memo, run_id=run_id)
 
 
+def draft_recorded(
+    store: Store, path: Path, options: DraftOptions, progress: Progress | None = None, command: str = "draft"
+) -> DraftResult | DraftFailure:
+    """Draft one recording (as ``memo draft`` does: always) and record the run in the store.
+
+    A transcript JSON given as input is drafted but not recorded: its recording may be
+    elsewhere, and the store is keyed by the recording's content.
+    """
+    if not is_recording(path):
+        return safe_draft(draft, path, options, progress)
+    checked = check(store, path, BatchOptions(draft=options, force=True, command=command))
+    if isinstance(checked, Item):  # unreadable: say why, as draft would
+        return DraftFailure(path, checked.error)
+    memo = output_paths(path, options.outdir)["memo"]
+    run_id = store.start_run(
+        checked, command=command, settings=run_settings(options), memo_path=memo,
+        model=options.transcribe.model,
+    )  # fmt: skip
+    try:
+        result = safe_draft(draft, path, options, progress)
+    except BaseException:
+        store.fail_run(run_id, "interrupted before it finished", 0.0, status="interrupted")
+        raise
+    record(store, run_id, result, options)
+    return result
+
+
 def safe_draft(draft_fn: DraftFn, path: Path, options: DraftOptions, progress: Progress | None) -> Any:
     """``draft_fn``, with any failure turned into a ``DraftFailure`` (one line)."""
     try:
@@ -299,7 +326,7 @@ def safe_draft(draft_fn: DraftFn, path: Path, options: DraftOptions, progress: P
         logger.debug("draft failed for %s", path, exc_info=True)
         return DraftFailure(path, str(e))
     except Exception as e:  # a bug must not stop the batch; the traceback is logged
-        logger.exception("unexpected failure drafting %s", path)
+        logger.debug("unexpected failure drafting %s", path, exc_info=True)  # traceback with --debug
         return DraftFailure(path, f"{path}: unexpected {type(e).__name__}: {e} (run with --debug)")
 
 

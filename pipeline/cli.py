@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -147,6 +147,10 @@ def draft(
         Optional[Path],  # noqa: UP045
         typer.Option(help="Folder with restyled memo.<zh-Hant|zh-Hans|en>.docx templates."),
     ] = None,
+    db: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--db", help="Run store that records each run (SQLite file or URL); default: config."),
+    ] = None,
     speakers: Annotated[
         bool,
         typer.Option(
@@ -163,40 +167,38 @@ def draft(
     """
     _check_choice(language, ("zh", "en"), "language")
     _check_choice(script, ("hant", "hans"), "script")
-    from .cli_batch import settings_or_exit
-    from .draft import DraftOptions
-    from .notes import NotesOptions
-    from .render import MemoDetails
-    from .transcribe import TranscribeOptions
+    import dataclasses
+
+    from .cli_batch import draft_options, open_store_or_warn, settings_or_exit
 
     # memo.toml supplies what no flag gave (its outbox is for watch/batch; draft writes beside).
     cfg = settings_or_exit(ctx)
-    options = DraftOptions(
-        transcribe=TranscribeOptions(
-            model=cfg.model,
-            language=cfg.language,  # type: ignore[arg-type]
-            script=cfg.script,  # type: ignore[arg-type]
-            glossary=cfg.glossary,
-        ),
-        notes=NotesOptions(rep_speaker=cfg.rep_label or None),
-        details=MemoDetails(rep=cfg.rep, company=cfg.company, distributor=distributor),
-        outdir=outdir,
-        template_dir=cfg.templates,
-        speakers=speakers,
-    )
-    failed = _draft_all(inputs, options)
+    options = dataclasses.replace(draft_options(cfg, outdir, distributor), speakers=speakers)
+    store = open_store_or_warn(cfg)
+    try:
+        failed = _draft_all(inputs, options, store)
+    finally:
+        if store is not None:
+            store.close()
     if failed:
         raise typer.Exit(1)
 
 
-def _draft_all(inputs: list[Path], options: DraftOptions) -> int:
-    from .draft import DraftFailure, draft_many
+def _draft_all(inputs: list[Path], options: DraftOptions, store: Any) -> int:
+    """Draft each input, recording each run in ``store`` when there is one."""
+    from .batch import draft_recorded, safe_draft
+    from .draft import DraftFailure
+    from .draft import draft as draft_one
     from .render import clock
 
     failed = 0
     with _progress() as progress:
-        results = draft_many(inputs, options, lambda p: _audio_progress(progress, p.name))
-        for result in results:
+        for path in inputs:
+            bar = _audio_progress(progress, path.name)
+            if store is not None:
+                result = draft_recorded(store, path, options, bar)
+            else:
+                result = safe_draft(draft_one, path, options, bar)
             if isinstance(result, DraftFailure):
                 failed += 1
                 progress.console.print(f"error: {result.error}", style="red", markup=False)

@@ -136,6 +136,17 @@ def _open_store(settings: Settings) -> Any:
     return Store(database_url(settings))
 
 
+def open_store_or_warn(settings: Settings) -> Any:
+    """The run store, or ``None`` with a one-line warning: a store problem never stops drafting."""
+    from .errors import MemoError
+
+    try:
+        return _open_store(settings)
+    except MemoError as e:
+        _console().print(f"warning: this run is not recorded: {e}", style="yellow", markup=False)
+        return None
+
+
 def _batch(
     inputs: list[str], options: BatchOptions, settings: Settings, rollup_dir: Path | None
 ) -> tuple[Any, Any]:

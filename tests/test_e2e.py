@@ -137,3 +137,20 @@ def test_srt_has_one_cue_per_segment(e2e: dict[str, object]) -> None:
     paths = outputs(e2e, "en-meeting")
     cues = paths["srt"].read_text("utf-8").strip().split("\n\n")
     assert len(cues) == len(load(paths["transcript"])["segments"])
+
+
+def test_each_draft_is_recorded_once_in_the_run_store(e2e: dict[str, object]) -> None:
+    import sqlite3
+
+    from pipeline.config import user_data_dir
+
+    db = user_data_dir() / "memo.sqlite"
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select source_path, command, status, settings from runs").fetchall()
+    inputs = e2e["inputs"]
+    assert isinstance(inputs, list)
+    for path in inputs:
+        mine = [r for r in rows if r[0] == str(path)]
+        assert len(mine) == 1, rows
+        assert mine[0][1:3] == ("draft", "done")
+        assert json.loads(mine[0][3])["transcribe"]["model"] == "base"
