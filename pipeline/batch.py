@@ -18,17 +18,17 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import re
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .audio import AUDIO_SUFFIXES, check_readable, ffmpeg_exe, file_sha256
-from .draft import DraftFailure, DraftOptions, DraftResult, draft, is_transcript, output_paths, stem_of
+from . import outputs
+from .audio import AUDIO_SUFFIXES, check_readable, file_sha256
+from .draft import DraftFailure, DraftOptions, DraftResult, draft, is_transcript, output_paths
 from .errors import MemoError
+from .probe import declared_duration
 from .store import MeetingRow, Recording, RunRecord, Store, settings_key
 from .transcribe import Progress
 
@@ -164,24 +164,9 @@ def run_settings(options: DraftOptions) -> dict[str, Any]:
     }
 
 
-_DURATION = re.compile(rb"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-
-
 def probe_duration(path: Path) -> float:
     """Length of a recording from its header (ffmpeg, no decoding); 0.0 when unknown."""
-    if is_transcript(path):
-        return 0.0
-    try:
-        out = subprocess.run(
-            [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)],
-            capture_output=True,
-            timeout=30,
-            check=False,
-        ).stderr
-    except (OSError, subprocess.SubprocessError):
-        return 0.0
-    m = _DURATION.search(out)
-    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else 0.0
+    return 0.0 if is_transcript(path) else declared_duration(path) or 0.0
 
 
 def meeting_date(path: Path, options: DraftOptions) -> str:
@@ -208,16 +193,13 @@ def details_of(path: Path, options: DraftOptions) -> dict[str, str]:
 
 
 def remove_stale_parts(source: Path, options: DraftOptions, older_than: float) -> None:
-    """Delete temporary outputs a killed run left for this input (never the recording)."""
-    outdir = options.outdir or source.parent
-    stem = stem_of(source)
-    for part in outdir.glob(f".{glob.escape(stem)}.*.part"):
-        try:
-            if part.stat().st_mtime < older_than:
-                part.unlink()
-                logger.info("removed %s, left by an interrupted run", part)
-        except OSError:
-            pass
+    """Delete temporary outputs a killed run left for this input (never the recording).
+
+    ``older_than`` is a time (epoch seconds): parts written before it are stale.
+    """
+    age = max(0.0, time.time() - older_than)
+    for path in output_paths(source, options.outdir).values():
+        outputs.remove_stale_parts(path, older_than_s=age)
 
 
 def _recover(store: Store, run: RunRecord, rec: Recording, options: DraftOptions) -> Item | None:

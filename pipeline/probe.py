@@ -17,12 +17,15 @@ _DURATION = re.compile(r"Duration:\s*(\d+):(\d\d):(\d\d(?:\.\d+)?)")
 
 def declared_duration(path: Path) -> float | None:
     """The duration in the file's header, in seconds, or ``None`` when it declares none."""
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)],
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )  # ffmpeg exits 1 here ("no output file"); the header is printed all the same
+    try:
+        proc = subprocess.run(
+            [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )  # ffmpeg exits 1 here ("no output file"); the header is printed all the same
+    except (OSError, subprocess.SubprocessError):
+        return None
     match = _DURATION.search(proc.stderr.decode("utf-8", "replace"))
     if not match:
         return None
