@@ -20,7 +20,6 @@ from .contract import load_transcript
 from .errors import InputError, MemoError
 from .notes import NotesOptions, build_notes
 from .outputs import write_json, write_text, write_with
-from .probe import declared_duration, is_truncated
 from .render import MemoDetails, build_context, render_memo, template_key, template_path
 from .srt import to_srt
 from .transcribe import Progress, TranscribeOptions, transcribe
@@ -168,13 +167,7 @@ def draft(path: Path, options: DraftOptions | None = None, progress: Progress | 
         transcript = load_transcript(path)
     else:
         wait_until_complete(path)
-        declared = declared_duration(path)
-        transcript = transcribe(path, options.transcribe, progress)
-        if is_truncated(declared, transcript.duration_s):
-            raise InputError(
-                f"{path}: is truncated: {transcript.duration_s:.1f} s of the {declared:.1f} s it "
-                "declares could be decoded; copy the recording again from the recorder"
-            )
+        transcript = transcribe(path, options.transcribe, progress)  # refuses truncated files too
         if options.speakers:
             from .speakers import label_for_draft
 

@@ -345,7 +345,7 @@ def transcribe(
     """
     import faster_whisper
 
-    from .probe import declared_duration
+    from .probe import declared_duration, is_truncated
 
     path = Path(path)
     audio_mod.check_readable(path)
@@ -355,6 +355,11 @@ def transcribe(
     stream = _stream_segments(path, options, state, removed, progress, declared)
     segments = tuple(_sentences(stream, state, options.script) if options.sentences else stream)
     duration = state.samples / audio_mod.SAMPLE_RATE
+    if declared is not None and is_truncated(declared, duration):
+        raise InputError(
+            f"{path}: is truncated: {duration:.1f} s of the {declared:.1f} s it "
+            "declares could be decoded; copy the recording again from the recorder"
+        )
     if state.peak <= 10 ** (audio_mod.SILENCE_DBFS / 20):
         raise NoSpeechError(f"{path}: no speech found (the recording is silent)")
     if not segments or state.language is None:
