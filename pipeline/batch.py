@@ -26,7 +26,16 @@ from typing import Any, Literal
 
 from . import outputs
 from .audio import AUDIO_SUFFIXES, check_readable, file_sha256
-from .draft import DraftFailure, DraftOptions, DraftResult, draft, is_transcript, output_paths
+from .draft import (
+    DraftFailure,
+    DraftFn,
+    DraftOptions,
+    DraftResult,
+    draft,
+    is_transcript,
+    output_paths,
+    safe_draft,
+)
 from .errors import MemoError
 from .probe import declared_duration
 from .store import MeetingRow, Recording, RunRecord, Store, settings_key
@@ -35,7 +44,6 @@ from .transcribe import Progress
 logger = logging.getLogger(__name__)
 
 Status = Literal["done", "skipped", "failed"]
-DraftFn = Callable[[Path, DraftOptions, "Progress | None"], DraftResult]
 
 
 @dataclass(frozen=True)
@@ -298,18 +306,6 @@ def draft_recorded(
         raise
     record(store, run_id, result, options)
     return result
-
-
-def safe_draft(draft_fn: DraftFn, path: Path, options: DraftOptions, progress: Progress | None) -> Any:
-    """``draft_fn``, with any failure turned into a ``DraftFailure`` (one line)."""
-    try:
-        return draft_fn(path, options, progress)
-    except MemoError as e:
-        logger.debug("draft failed for %s", path, exc_info=True)
-        return DraftFailure(path, str(e))
-    except Exception as e:  # a bug must not stop the batch; the traceback is logged
-        logger.debug("unexpected failure drafting %s", path, exc_info=True)  # traceback with --debug
-        return DraftFailure(path, f"{path}: unexpected {type(e).__name__}: {e} (run with --debug)")
 
 
 # -- worker processes -----------------------------------------------------------------------

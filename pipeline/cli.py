@@ -186,8 +186,8 @@ def draft(
 
 def _draft_all(inputs: list[Path], options: DraftOptions, store: Any) -> int:
     """Draft each input, recording each run in ``store`` when there is one."""
-    from .batch import draft_recorded, safe_draft
-    from .draft import DraftFailure
+    from .batch import draft_recorded
+    from .draft import DraftFailure, safe_draft
     from .draft import draft as draft_one
     from .render import clock
 

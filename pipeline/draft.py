@@ -194,22 +194,37 @@ def draft(path: Path, options: DraftOptions | None = None, progress: Progress | 
     )
 
 
+DraftFn = Callable[[Path, DraftOptions, "Progress | None"], DraftResult]
+"""Anything that drafts like ``draft`` (tests inject fakes)."""
+
+
+def safe_draft(
+    draft_fn: DraftFn, path: Path, options: DraftOptions, progress: Progress | None = None
+) -> DraftResult | DraftFailure:
+    """``draft_fn``, with any failure turned into a one-line ``DraftFailure``.
+
+    A bug or a library failure must not stop the other files either; its traceback
+    is logged at debug level (``--debug``).
+    """
+    try:
+        return draft_fn(path, options, progress)
+    except MemoError as e:
+        logger.debug("draft failed for %s", path, exc_info=True)
+        return DraftFailure(Path(path), str(e))
+    except Exception as e:
+        logger.debug("unexpected failure drafting %s", path, exc_info=True)
+        return DraftFailure(
+            Path(path),
+            f"{path}: unexpected error ({type(e).__name__}: {e}); rerun with --debug and report it",
+        )
+
+
 def draft_many(
     paths: Iterable[Path],
     options: DraftOptions | None = None,
     progress_for: Callable[[Path], Progress | None] | None = None,
 ) -> Iterator[DraftResult | DraftFailure]:
     """Draft each input in turn; a failed input is reported and the rest go on."""
+    opts = options or DraftOptions()
     for path in paths:
-        try:
-            yield draft(path, options, progress_for(path) if progress_for else None)
-        except MemoError as e:
-            logger.debug("draft failed for %s", path, exc_info=True)
-            yield DraftFailure(source=Path(path), error=str(e))
-        except Exception as e:  # a bug or a library failure: still never stop the others
-            logger.debug("unexpected failure for %s", path, exc_info=True)
-            yield DraftFailure(
-                source=Path(path),
-                error=f"{path}: unexpected error ({type(e).__name__}: {e}); "
-                "rerun with --debug for details and report it",
-            )
+        yield safe_draft(draft, Path(path), opts, progress_for(path) if progress_for else None)

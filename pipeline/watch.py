@@ -23,7 +23,6 @@ from typing import Any
 from .batch import (
     Advanced,
     BatchOptions,
-    DraftFn,
     Event,
     Finished,
     Item,
@@ -32,9 +31,8 @@ from .batch import (
     record,
     remove_stale_parts,
     run_settings,
-    safe_draft,
 )
-from .draft import draft, output_paths
+from .draft import DraftFn, draft, output_paths, safe_draft
 from .errors import MemoError
 from .store import Recording, Store
 
