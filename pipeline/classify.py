@@ -27,6 +27,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from .errors import RuleError
+
 logger = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -50,10 +52,6 @@ LABELS = (
 
 if not Doc.has_extension("memo_hits"):
     Doc.set_extension("memo_hits", default=None)
-
-
-class RuleError(ValueError):
-    """A rule file is malformed; the message names the file, line and fix."""
 
 
 @dataclass(frozen=True)

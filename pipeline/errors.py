@@ -41,3 +41,7 @@ class StoreError(MemoError):
 
 class AuditError(MemoError):
     """An audit account or request that cannot be honoured."""
+
+
+class RuleError(MemoError, ValueError):
+    """A rule file is malformed; the message names the file, line and fix."""
