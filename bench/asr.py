@@ -1,13 +1,14 @@
 """Transcription quality: ``memo transcribe`` against raw faster-whisper, same model.
 
-Usage: ``python -m bench.asr [--corpus DIR] [--opt NAME=VALUE ...] [--only-corpus]``
+Usage: ``python -m bench.asr [--opt NAME=VALUE ...] [--only-corpus] [--seeds N] [--raw-cache]``
 
 Raw is ``WhisperModel(...).transcribe(path, beam_size=5, vad_filter=True)`` (the
 faster-whisper defaults otherwise) on the embedded model, int8, 2 threads. Each file
-runs raw then pipeline, side by side. Figures: CER (zh) and WER (en) per file and over
-each language (errors summed over the files / reference length summed), time taken,
-then the checks for invented text (silence, pink noise, tones, gaps of a meeting),
-one script, punctuation, the glossary's gain on the samples, and mixed speech.
+runs raw then pipeline, side by side, from the same sampling seed, for three seeds.
+Figures: CER (zh) and WER (en) per file and over each language (errors summed over
+the files / reference length summed), time taken, then the checks for invented text
+(silence, pink noise, tones, gaps of a meeting), one script, punctuation, the
+glossary's gain on the samples, and mixed speech.
 ``--opt`` overrides a ``TranscribeOptions`` field (how defaults were chosen).
 """
 
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
+import logging
 import re
 import time
 from pathlib import Path
@@ -41,6 +44,8 @@ from bench.common import (
     write_wav,
 )
 
+SEEDS = 3
+"""Runs per file and side (seeds 0, 1, 2): see ``corpus_table``."""
 FULL_PUNCT = "，。？！"
 _HALF_PUNCT = re.compile(r"[,.?!;:]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -61,16 +66,71 @@ def _options(overrides: list[str]) -> Any:
     return TranscribeOptions(**kw)
 
 
-def pipeline_run(path: Path, options: Any) -> tuple[str, list[Any], list[Any], float]:
+class _FallbackSeen(logging.Handler):
+    """Notes that faster-whisper fell back to sampling (it logs why, at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "threshold is not met with temperature" in str(record.msg):
+            self.seen = True
+
+
+@functools.cache
+def _fallback_seen() -> _FallbackSeen:
+    handler = _FallbackSeen()
+    fw = logging.getLogger("faster_whisper")
+    fw.setLevel(logging.DEBUG)
+    fw.addHandler(handler)
+    fw.propagate = False
+    return handler
+
+
+_sampled = {"raw": True, "memo": True}
+_raw: list[Any] = []
+
+
+def _fresh(which: str, seed: int) -> Any:
+    """The model for the next run of ``which``, starting from ``seed``'s sampling state.
+
+    Temperature fallback samples, and CTranslate2 seeds each worker thread's generator
+    once, when the thread first samples: a later ``set_random_seed`` does not reach a
+    model that has sampled, so one file transcribed three times in a row by one model
+    scored 70.7, 53.6 and 51.4 % CER. A model that sampled is therefore loaded again
+    after the seed is set (loading is outside the timing).
+    """
+    import ctranslate2
+
+    from pipeline.transcribe import get_model, reset_models
+
+    ctranslate2.set_random_seed(seed)
+    _fallback_seen().seen = False
+    if which == "raw":
+        if _sampled["raw"] or not _raw:
+            _raw[:] = [raw_model()]
+        return _raw[0]
+    if _sampled["memo"]:
+        reset_models()
+    d = _options([])
+    return get_model(d.model, d.device, d.compute_type, d.cpu_threads)
+
+
+def pipeline_run(path: Path, options: Any, seed: int = 0) -> tuple[str, list[Any], list[Any], float]:
     """(text, kept segments, removed, seconds); no speech gives empty text."""
     from pipeline.errors import NoSpeechError
-    from pipeline.transcribe import transcribe
+    from pipeline.transcribe import get_model, transcribe
 
+    _fresh("memo", seed)
+    get_model(options.model, options.device, options.compute_type, options.cpu_threads)
     t0 = time.perf_counter()
     try:
         tr = transcribe(path, options)
     except NoSpeechError:
         return "", [], [], time.perf_counter() - t0
+    finally:
+        _sampled["memo"] = _fallback_seen().seen
     return (
         " ".join(s.text for s in tr.segments),
         list(tr.segments),
@@ -79,31 +139,67 @@ def pipeline_run(path: Path, options: Any) -> tuple[str, list[Any], list[Any], f
     )
 
 
-def raw_run(model: Any, path: Path) -> tuple[str, float]:
+RAW_CACHE = TMP / "raw_cache.json"
+_raw_cache: dict[str, list[Any]] | None = None
+
+
+def raw_run(path: Path, seed: int = 0, cached: bool = False) -> tuple[str, float]:
+    """Raw faster-whisper, beam 5 with VAD, defaults otherwise, from ``seed``.
+
+    With ``cached`` a result from an earlier run with the same seed is reused (raw is
+    deterministic from a fresh model and seed): for trying settings, not for the table.
+    """
+    global _raw_cache
+    key = f"{path}:{seed}"
+    if cached:
+        if _raw_cache is None:
+            _raw_cache = json.loads(RAW_CACHE.read_text("utf-8")) if RAW_CACHE.exists() else {}
+        if key in _raw_cache:
+            return _raw_cache[key][0], float(_raw_cache[key][1])
+    model = _fresh("raw", seed)
     t0 = time.perf_counter()
     segs, _ = model.transcribe(str(path), beam_size=5, vad_filter=True)
     text = " ".join(s.text.strip() for s in segs)
-    return text, time.perf_counter() - t0
+    took = time.perf_counter() - t0
+    _sampled["raw"] = _fallback_seen().seen
+    if cached and _raw_cache is not None:
+        _raw_cache[key] = [text, took]
+        RAW_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        RAW_CACHE.write_text(json.dumps(_raw_cache, ensure_ascii=False), "utf-8")
+    return text, took
 
 
-def corpus_table(items: list[Item], options: Any) -> dict[str, Any]:
-    """Per-file and per-language figures, raw and pipeline side by side."""
+def corpus_table(items: list[Item], options: Any, seeds: int = SEEDS, cached: bool = False) -> dict[str, Any]:
+    """Per-file and per-language figures, raw and pipeline side by side.
+
+    Each file runs ``seeds`` times each way (raw, memo, raw, memo…) with seeds 0, 1…;
+    errors and times are summed over the runs, so a file whose decoding falls back to
+    sampling counts by its average, not by one lucky or unlucky draw.
+    """
     from pipeline.script import is_in_script
 
-    model = raw_model()
     rows: list[dict[str, Any]] = []
     zh_segments: list[str] = []
     for it in items:
-        raw_text, raw_t = raw_run(model, it.path)
-        text, segs, removed, t = pipeline_run(it.path, options)
-        re_, n = errors(it.reference, raw_text, it.lang)
-        pe, _ = errors(it.reference, text, it.lang)
-        rows.append({"name": it.name, "lang": it.lang, "n": n, "raw_e": re_, "pipe_e": pe,
-                     "raw_t": raw_t, "pipe_t": t, "dur": it.duration_s, "removed": len(removed),
-                     "raw": raw_text, "pipe": text})  # fmt: skip
-        if it.lang == "zh":
-            zh_segments += [s.text for s in segs]
-    print(f"\n== per file ({'CER' if True else ''} zh / WER en, %; time s)")
+        row: dict[str, Any] = {"name": it.name, "lang": it.lang, "n": 0, "raw_e": 0, "pipe_e": 0,
+                               "raw_t": 0.0, "pipe_t": 0.0, "dur": it.duration_s, "removed": 0}  # fmt: skip
+        for seed in range(seeds):
+            raw_text, raw_t = raw_run(it.path, seed, cached)
+            text, segs, removed, t = pipeline_run(it.path, options, seed)
+            re_, n = errors(it.reference, raw_text, it.lang)
+            pe, _ = errors(it.reference, text, it.lang)
+            row["n"] += n
+            row["raw_e"] += re_
+            row["pipe_e"] += pe
+            row["raw_t"] += raw_t / seeds
+            row["pipe_t"] += t / seeds
+            row["removed"] += len(removed)
+            if seed == 0:
+                row["raw"], row["pipe"] = raw_text, text
+                if it.lang == "zh":
+                    zh_segments += [s.text for s in segs]
+        rows.append(row)
+    print(f"\n== per file (CER zh / WER en, %, over {seeds} seeds; mean time s)")
     print(f"{'file':<58}{'lang':>5}{'raw':>8}{'memo':>8}{'delta':>8}{'raw s':>8}{'memo s':>8}")
     for r in rows:
         d = rate(r["pipe_e"], r["n"]) - rate(r["raw_e"], r["n"])
@@ -230,12 +326,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--opt", action="append", default=[], help="TranscribeOptions field=value")
     ap.add_argument("--only-corpus", action="store_true")
+    ap.add_argument(
+        "--raw-cache", action="store_true", help="reuse raw results of earlier runs (for trying settings)"
+    )
+    ap.add_argument("--seeds", type=int, default=SEEDS, help="runs per file and side (default %(default)s)")
     ap.add_argument("--lang", choices=("zh", "en"), help="score one language only")
     args = ap.parse_args(argv)
     options = _options(args.opt)
     print(f"options: {options}")
     items = [i for i in corpus_items(args.corpus) if args.lang in (None, i.lang)]
-    summary = corpus_table(items, options)
+    summary = corpus_table(items, options, args.seeds, args.raw_cache)
     if args.only_corpus:
         return 0
     good, n = punctuation_share(summary["zh_segments"])

@@ -17,15 +17,21 @@ from .types import Language, RemovedSegment, Segment
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 # A unit of 1-12 characters (or words) repeated 4+ times in a row: Whisper's decoding loop.
+# A single character needs 6+: a spoken phone number holds "八八八八" (seen in the corpus).
 _LOOP_CHARS = re.compile(r"(.{1,12}?)\1{3,}", re.DOTALL)
 _LOOP_WORDS = re.compile(r"\b((?:\w+[\s,.]+){1,6}?)\1{3,}", re.IGNORECASE)
 LOW_CONFIDENCE_LOGPROB = -1.0
 LIKELY_SILENCE = 0.6
 LOW_WORD_PROBABILITY = 0.4
 """Mean word probability below which a low-log-probability segment is taken as invented."""
+MIN_SINGLE_CHAR_LOOP = 6
 MAX_RATE = {"zh": 20.0, "en": 8.0}
 """Characters (zh) or words (en) per second no one speaks: text squeezed into no time is
 what Whisper writes after the end of the audio (seen on 1-2 s clips)."""
+TAIL_S = 1.0
+"""The rate check applies only this close to the end of the audio: elsewhere word timings
+of fast or noisy real speech are often squeezed too (a noisy phone call lost twelve real
+sentences to it)."""
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -69,11 +75,18 @@ def collapse_loops(text: str) -> str:
     # A space at the end lets the last unit of a loop count without its separator.
     looped = _LOOP_WORDS.sub(r"\1", text + " ")
     text = looped[:-1] if looped.endswith(" ") else looped.rstrip()
-    return _LOOP_CHARS.sub(r"\1", text)
+    return _LOOP_CHARS.sub(_collapse_chars, text)
+
+
+def _collapse_chars(m: re.Match[str]) -> str:
+    unit, whole = m.group(1), m.group(0)
+    if len(unit) == 1 and len(whole) < MIN_SINGLE_CHAR_LOOP:
+        return whole
+    return unit
 
 
 def clean_segment(
-    seg: Segment, language: Language, prompt: str | None = None
+    seg: Segment, language: Language, prompt: str | None = None, audio_end: float | None = None
 ) -> tuple[Segment | None, RemovedSegment | None]:
     """Apply the filters to one segment.
 
@@ -81,6 +94,8 @@ def clean_segment(
         seg: a segment as the model wrote it.
         language: the transcript's language.
         prompt: the initial prompt the model was given (text that only repeats it is removed).
+        audio_end: where the audio the model was given ends, in seconds; text squeezed
+            into no time just before it is removed. ``None`` skips that check.
 
     Returns:
         The segment to keep (possibly with a collapsed loop) or ``None``, and what was
@@ -111,7 +126,8 @@ def clean_segment(
     ):
         return None, RemovedSegment(seg.start, seg.end, seg.text, "low confidence words")
     units = _units(text, language)
-    if units >= 4 and units / max(seg.end - seg.start, 0.01) > MAX_RATE[language]:
+    at_tail = audio_end is not None and seg.end >= audio_end - TAIL_S
+    if at_tail and units >= 4 and units / max(seg.end - seg.start, 0.01) > MAX_RATE[language]:
         return None, RemovedSegment(seg.start, seg.end, seg.text, "too fast to be speech")
     collapsed = collapse_loops(text)
     if collapsed != text:

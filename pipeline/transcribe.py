@@ -131,6 +131,12 @@ def get_model(model: str, device: str, compute_type: str, cpu_threads: int) -> A
         ) from e
 
 
+def reset_models() -> None:
+    """Forget the loaded models (the next call loads them again)."""
+    get_model.cache_clear()
+    _batched.cache_clear()
+
+
 def detect_language(model: Any, samples: np.ndarray) -> Language:
     """Pick zh or en, whichever the model finds more likely in the first speech.
 
@@ -225,6 +231,7 @@ def _window_segments(
         raw, _info = model.transcribe(samples, **_decode_kwargs(options, language))
     next_id = first_id
     prompt = _prompt(options, language)
+    end = offset + len(samples) / audio_mod.SAMPLE_RATE
     for s in raw:
         seg = Segment(
             id=next_id,
@@ -245,7 +252,7 @@ def _window_segments(
         )
         if progress is not None:
             progress(min(seg.end, total), total)
-        kept, gone = clean_segment(_convert(seg, language, options.script), language, prompt)
+        kept, gone = clean_segment(_convert(seg, language, options.script), language, prompt, end)
         if gone is not None and removed is not None:
             removed.append(gone)
         if kept is not None:

@@ -29,6 +29,12 @@ def test_repetition_loop_collapses_to_one() -> None:
     )
 
 
+def test_a_character_said_a_few_times_is_not_a_loop() -> None:
+    # A phone number read out in the corpus: 一三五八二八八八幺八八.
+    assert collapse_loops("五八八八八") == "五八八八八"
+    assert collapse_loops("時時時時時時時時時後") == "時後"
+
+
 def test_normal_text_is_untouched_by_loop_collapse() -> None:
     text = "我們的業務大概六十幾個人，全台灣差不多有四千多個點。"
     assert collapse_loops(text) == text
@@ -88,8 +94,14 @@ def test_speech_that_shares_a_word_with_the_prompt_is_kept() -> None:
 def test_text_squeezed_into_no_time_is_removed() -> None:
     # Real model output on a 0.96 s clip: a second "segment" of 15 tokens in 0.04 s.
     s = Segment(id=1, start=0.88, end=0.92, text="請問您的設計設計設計設計設計")
-    kept, removed = clean_segment(s, "zh")
+    kept, removed = clean_segment(s, "zh", audio_end=0.96)
     assert kept is None and removed is not None and removed.reason == "too fast to be speech"
+
+
+def test_fast_speech_inside_the_audio_is_kept() -> None:
+    # Real noisy phone-call output: word timings squeezed a real sentence into 0.02 s.
+    s = Segment(id=3, start=22.85, end=22.87, text="Yeah, I can't hear you.")
+    assert clean_segment(s, "en", audio_end=88.0) == (s, None)
 
 
 def test_low_probability_words_with_low_log_probability_are_removed() -> None:
