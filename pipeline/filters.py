@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from importlib import resources
 
@@ -33,6 +34,8 @@ TAIL_S = 1.0
 of fast or noisy real speech are often squeezed too (a noisy phone call lost twelve real
 sentences to it)."""
 _HAN = re.compile(r"[\u3400-\u9fff]")
+OVERLAP_S = 0.5
+"""A segment starting this much before the previous one ends is decoding its audio again."""
 
 
 def _units(text: str, language: Language) -> int:
@@ -134,3 +137,34 @@ def clean_segment(
         removed = RemovedSegment(seg.start, seg.end, seg.text, "repetition loop collapsed")
         return replace(seg, text=collapsed, words=()), removed
     return seg, None
+
+
+def trim_overlaps(
+    segments: Iterable[Segment], removed: list[RemovedSegment] | None = None
+) -> Iterator[Segment]:
+    """Keep words that two segments both hold once, in the later segment.
+
+    When a 30 s window changes language, faster-whisper can write the first words of the
+    next speech at the end of one window and decode them again from an earlier point in
+    the next: the memo would say them twice. The earlier segment loses the words that
+    start where the later one starts (they go to ``removed``); it needs word timings.
+    """
+    held: Segment | None = None
+    for seg in segments:
+        if held is not None and held.words and seg.start < held.end - OVERLAP_S:
+            n = sum(1 for w in held.words if w.start < seg.start)
+            if n < len(held.words):
+                cut = held.words[n:]
+                if removed is not None:
+                    text = "".join(w.word for w in cut).strip()
+                    removed.append(
+                        RemovedSegment(cut[0].start, held.end, text, "decoded again by the next window")
+                    )
+                keep = held.words[:n]
+                text = "".join(w.word for w in keep).strip()
+                held = replace(held, words=keep, text=text, end=keep[-1].end) if keep else None
+        if held is not None:
+            yield held
+        held = seg
+    if held is not None:
+        yield held

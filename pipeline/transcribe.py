@@ -13,6 +13,7 @@ at a pause (``audio.windows``), so memory stays flat however long the meeting is
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
@@ -25,7 +26,7 @@ import numpy as np
 
 from . import audio as audio_mod
 from .errors import InputError, ModelError, NoSpeechError
-from .filters import clean_segment
+from .filters import clean_segment, trim_overlaps
 from .model_store import EMBEDDED_MODEL, resolve_model
 from .resegment import resegment
 from .script import punctuate_zh, to_script
@@ -89,6 +90,9 @@ class TranscribeOptions:
             seconds when a hallucination is suspected; ``None`` never; negative (the
             default) takes the measured choice for the language (``SILENCE_SKIP_S``).
         glossary: company, product and place names, passed to the model as hotwords.
+        mixed_language: decode each 30 s window in zh or en, whichever it is clearly in
+            (``SWITCH_PROBABILITY``), so English stretches of a Mandarin meeting stay
+            English; off decodes the whole recording in its detected language.
         initial_prompt: overrides the built-in prompt for the language and script.
     """
 
@@ -110,6 +114,7 @@ class TranscribeOptions:
     sentences: bool = True
     hallucination_silence_threshold: float | None = -1.0
     glossary: tuple[str, ...] = ()
+    mixed_language: bool = True
     initial_prompt: str | None = None
 
 
@@ -176,6 +181,67 @@ def _convert(seg: Segment, language: Language, script: Script) -> Segment:
     )  # fmt: skip
 
 
+SWITCH_PROBABILITY = 0.5
+"""Share of the zh+en language probability the other language needs before a 30 s window
+is decoded in it: lower, and noisy Mandarin windows flipped to English (translated)."""
+
+
+class _LanguageGate:
+    """The CTranslate2 model, with per-window language detection narrowed to zh and en.
+
+    faster-whisper's ``multilingual`` mode detects the language of every 30 s window from
+    the encoder output it already has (no extra encoding) but may answer any of 99
+    languages. Through this gate it answers the transcript's language unless the window
+    is clearly in the other one, so an English stretch of a Mandarin meeting is written
+    in English instead of being translated into Chinese by the Mandarin context.
+    """
+
+    def __init__(self, model: Any, home: Language) -> None:
+        self._model = model
+        self._home = home
+        self.last: str | None = None
+        """The language of the last window a prompt was built for."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def detect_language(self, features: Any) -> list[list[tuple[str, float]]]:
+        out = []
+        for result in self._model.detect_language(features):
+            p = dict(result)
+            zh = p.get("<|zh|>", 0.0) + p.get("<|yue|>", 0.0)
+            en = p.get("<|en|>", 0.0)
+            share = {"zh": zh / (zh + en or 1.0), "en": en / (zh + en or 1.0)}
+            other: Language = "en" if self._home == "zh" else "zh"
+            lang = other if share[other] >= SWITCH_PROBABILITY else self._home
+            rest: Language = self._home if lang == other else other
+            out.append([(f"<|{lang}|>", share[lang]), (f"<|{rest}|>", share[rest])])
+        return out
+
+
+def _gated(model: Any, home: Language) -> Any:
+    """A shallow copy of the WhisperModel that detects zh/en per window (shares weights).
+
+    A window in another language than the one before it is not conditioned on the
+    previous text: given Chinese text as the prompt, English speech decoded as English
+    looped until the sampling fallback wrote Chinese again.
+    """
+    gated = copy.copy(model)
+    gate = _LanguageGate(model.model, home)
+    gated.model = gate
+    build_prompt = model.get_prompt
+
+    def get_prompt(tokenizer: Any, previous_tokens: list[int], *args: Any, **kwargs: Any) -> list[int]:
+        language = tokenizer.language_code
+        if gate.last is not None and language != gate.last:
+            previous_tokens = []
+        gate.last = language
+        return build_prompt(tokenizer, previous_tokens, *args, **kwargs)
+
+    gated.get_prompt = get_prompt
+    return gated
+
+
 @functools.lru_cache(maxsize=2)
 def _batched(model: Any) -> Any:
     from faster_whisper import BatchedInferencePipeline
@@ -227,37 +293,45 @@ def _window_segments(
         raw, _info = _batched(model).transcribe(
             samples, batch_size=options.batch_size, **_decode_kwargs(options, language)
         )
+    elif options.mixed_language:
+        raw, _info = _gated(model, language).transcribe(
+            samples, multilingual=True, **_decode_kwargs(options, language)
+        )
     else:
         raw, _info = model.transcribe(samples, **_decode_kwargs(options, language))
     next_id = first_id
     prompt = _prompt(options, language)
     end = offset + len(samples) / audio_mod.SAMPLE_RATE
-    for s in raw:
-        seg = Segment(
-            id=next_id,
-            start=round(offset + float(s.start), 3),
-            end=round(offset + float(s.end), 3),
-            text=s.text.strip(),
-            avg_logprob=float(s.avg_logprob),
-            no_speech_prob=float(s.no_speech_prob),
-            words=tuple(
-                Word(
-                    round(offset + w.start, 3),
-                    round(offset + w.end, 3),
-                    w.word,
-                    round(float(w.probability), 4),
-                )
-                for w in s.words or ()
-            ),
-        )
+    for seg in trim_overlaps((_segment(s, offset) for s in raw), removed):
         if progress is not None:
             progress(min(seg.end, total), total)
         kept, gone = clean_segment(_convert(seg, language, options.script), language, prompt, end)
         if gone is not None and removed is not None:
             removed.append(gone)
         if kept is not None:
+            yield replace(kept, id=next_id)
             next_id += 1
-            yield kept
+
+
+def _segment(s: Any, offset: float) -> Segment:
+    """A faster-whisper segment on the recording's time line (``offset`` into it)."""
+    return Segment(
+        id=0,
+        start=round(offset + float(s.start), 3),
+        end=round(offset + float(s.end), 3),
+        text=s.text.strip(),
+        avg_logprob=float(s.avg_logprob),
+        no_speech_prob=float(s.no_speech_prob),
+        words=tuple(
+            Word(
+                round(offset + w.start, 3),
+                round(offset + w.end, 3),
+                w.word,
+                round(float(w.probability), 4),
+            )
+            for w in s.words or ()
+        ),
+    )
 
 
 def iter_segments(

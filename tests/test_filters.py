@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.filters import clean_segment, collapse_loops, is_known_hallucination
-from pipeline.types import Segment
+from pipeline.filters import clean_segment, collapse_loops, is_known_hallucination, trim_overlaps
+from pipeline.types import RemovedSegment, Segment, Word
 
 
 def seg(text: str, **kw: float) -> Segment:
@@ -117,3 +117,24 @@ def test_low_probability_words_with_low_log_probability_are_removed() -> None:
 def test_confident_speech_at_a_normal_rate_is_kept() -> None:
     s = Segment(id=0, start=0.0, end=2.0, text="我們在新竹有三家門市", avg_logprob=-0.3)
     assert clean_segment(s, "zh") == (s, None)
+
+
+def _worded(start: float, words: list[tuple[float, str]]) -> Segment:
+    ws = tuple(Word(t, t + 0.5, w, 0.9) for t, w in words)
+    return Segment(id=0, start=start, end=ws[-1].end, text="".join(w for _, w in words).strip(), words=ws)
+
+
+def test_words_decoded_again_by_the_next_window_are_kept_once() -> None:
+    first = _worded(57.0, [(57.0, " Sure,"), (57.6, " Denver."), (78.1, "這幾年"), (79.0, "貓成長很快")])
+    again = _worded(78.1, [(78.1, "這幾年"), (79.0, "貓成長很快，"), (80.0, "年輕人")])
+    removed: list[RemovedSegment] = []
+    out = list(trim_overlaps([first, again], removed))
+    assert [s.text for s in out] == ["Sure, Denver.", "這幾年貓成長很快，年輕人"]
+    assert out[0].end == 58.1
+    assert [(r.text, r.reason) for r in removed] == [("這幾年貓成長很快", "decoded again by the next window")]
+
+
+def test_segments_that_follow_each_other_are_untouched() -> None:
+    a = _worded(0.0, [(0.0, " One"), (0.6, " two.")])
+    b = _worded(1.0, [(1.0, " Three.")])
+    assert list(trim_overlaps([a, b])) == [a, b]
