@@ -2,8 +2,9 @@
 
 Usage: ``python -m bench.batch [--copies N] [--workers 1 2]``
 
-The inputs are the two samples plus re-encoded copies (flac/ogg; different bytes, so
-the batch does not skip them as duplicates), about 2.5 min each. Each run is a fresh
+The inputs are the two samples plus re-encoded copies (flac/ogg/m4a/opus; different
+bytes, so the batch does not skip them as duplicates), about 2.5 min each: ten
+recordings by default. Each run is a fresh
 ``memo batch`` process with an empty run store and output folder, so model loading
 (once per worker) is counted. Wall time includes everything from start to exit.
 """
@@ -24,7 +25,7 @@ from pipeline.batch import probe_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = [ROOT / "samples" / "zh-hant-meeting.wav", ROOT / "samples" / "en-meeting.mp3"]
-VARIANTS = [".flac", ".ogg", ".m4a"]
+VARIANTS = [".flac", ".ogg", ".m4a", ".opus"]
 
 
 def inputs(folder: Path, copies: int) -> list[Path]:
@@ -50,21 +51,29 @@ def run(paths: list[Path], workers: int, work: Path) -> float:
     return time.perf_counter() - started
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=2, help="versions of each sample (1-4)")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    args = parser.parse_args(argv)
+def throughput(copies: int = 5, workers: tuple[int, ...] = (1, 2)) -> dict[int, float]:
+    """Audio hours per hour of ``memo batch`` for each worker count (and print them)."""
+    out: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "in").mkdir()
-        paths = inputs(work / "in", args.copies)
+        paths = inputs(work / "in", copies)
         audio_s = sum(probe_duration(p) for p in paths)
         print(f"{len(paths)} recordings, {audio_s / 60:.1f} min of audio, {os.cpu_count()} CPU cores")
         print(f"{'workers':>7}  {'wall s':>7}  {'audio h per hour':>16}")
-        for n in args.workers:
+        for n in workers:
             wall = run(paths, n, work)
-            print(f"{n:>7}  {wall:>7.1f}  {audio_s / wall:>16.1f}", flush=True)
+            out[n] = audio_s / wall
+            print(f"{n:>7}  {wall:>7.1f}  {out[n]:>16.1f}", flush=True)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=5, help="versions of each sample (1-5)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args(argv)
+    throughput(args.copies, tuple(args.workers))
     return 0
 
 

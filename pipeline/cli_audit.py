@@ -87,6 +87,7 @@ def user_add(
     """Create an account of the audit page (password asked for, stored as an argon2 hash)."""
     from .audit.auth import add_user
     from .cli import _run
+
     audit_ctx: Any = ctx  # the `memo audit` context, which holds --db
     while audit_ctx.parent is not None and "db" not in audit_ctx.params:
         audit_ctx = audit_ctx.parent

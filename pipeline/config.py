@@ -39,7 +39,6 @@ APP_NAME = "meeting-memo"
 CONFIG_NAME = "memo.toml"
 
 
-
 @dataclass(frozen=True)
 class Settings:
     """Effective settings of ``memo draft``, ``batch`` and ``watch``.

@@ -136,7 +136,6 @@ memos = sa.Table(
 )
 
 
-
 @dataclass(frozen=True)
 class Recording:
     """What the store needs to know of a recording before it is drafted."""

@@ -89,7 +89,8 @@ class TranscribeOptions:
         hallucination_silence_threshold: skip silent stretches longer than this many
             seconds when a hallucination is suspected; ``None`` never; negative (the
             default) takes the measured choice for the language (``SILENCE_SKIP_S``).
-        glossary: company, product and place names, passed to the model as hotwords.
+        glossary: company, product and place names, passed to the model as hotwords
+            (and, for Mandarin, as the initial prompt: ``GLOSSARY_PROMPT``).
         mixed_language: decode each 30 s window in zh or en, whichever it is clearly in
             (``SWITCH_PROBABILITY``), so English stretches of a Mandarin meeting stay
             English; off decodes the whole recording in its detected language.
@@ -164,9 +165,19 @@ def detect_language(model: Any, samples: np.ndarray) -> Language:
     raise NoSpeechError("no speech found")
 
 
+GLOSSARY_PROMPT: dict[str, bool] = {"zh": True, "en": False}
+"""Whether the glossary is also the initial prompt (it is always the hotwords). Measured on
+the samples with the names said in them (python -m bench.asr): Mandarin names found 4/9
+without a glossary, 8/9 as hotwords, 8/9 as hotwords and prompt, CER 11.2, 10.8 and 4.8 %;
+English 9/11, 10/11, 10/11, WER 3.7, 2.6 and 2.9 %."""
+
+
 def _prompt(options: TranscribeOptions, language: Language) -> str | None:
     if options.initial_prompt is not None:
         return options.initial_prompt
+    if options.glossary and GLOSSARY_PROMPT[language]:
+        # Names written as the memo wants them, so the model's first window follows suit.
+        return to_script("、".join(options.glossary) + "。", options.script)
     return PROMPTS[language]
 
 

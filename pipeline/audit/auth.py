@@ -24,7 +24,6 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
-
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password`` (salted; parameters in the hash)."""
     return _hasher.hash(password)
