@@ -34,7 +34,7 @@ def inputs(folder: Path, copies: int) -> list[Path]:
     for sample in SAMPLES:
         paths.append(Path(shutil.copy(sample, folder / sample.name)))
         for suffix in VARIANTS[: copies - 1]:
-            out = folder / f"{sample.stem}-copy{suffix}"
+            out = folder / f"{sample.stem}-{suffix[1:]}{suffix}"  # distinct names: distinct memos
             subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(sample), str(out)], check=True)
             paths.append(out)
     return paths

@@ -368,6 +368,7 @@ def run_batch(
     todo: list[tuple[Recording, int]] = []
     seen: dict[str, Path] = {}
     settings = run_settings(options.draft)
+    memos: dict[Path, Path] = {}
     for path in paths:
         checked = check(store, path, options)
         if isinstance(checked, Recording) and checked.sha256 in seen:
@@ -377,9 +378,17 @@ def run_batch(
             items.append(checked)
             emit(Finished(checked))
             continue
+        memo = output_paths(path, options.draft.outdir)["memo"]
+        if memo in memos:  # meeting.mp3 and meeting.m4a: one memo would replace the other
+            item = Item(path, "failed", checked.sha256, error=(
+                f"{path}: its memo would replace the one of {memos[memo].name} in this batch; "
+                "rename one of the recordings"))  # fmt: skip
+            items.append(item)
+            emit(Finished(item))
+            continue
+        memos[memo] = path
         seen[checked.sha256] = path
         remove_stale_parts(path, options.draft, started)
-        memo = output_paths(path, options.draft.outdir)["memo"]
         run_id = store.start_run(
             checked, command=options.command, settings=settings, memo_path=memo,
             model=options.draft.transcribe.model,

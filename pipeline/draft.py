@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -98,6 +99,29 @@ def output_paths(source: Path, outdir: Path | None) -> dict[str, Path]:
     }
 
 
+def check_outputs_free(source: Path, outdir: Path | None) -> None:
+    """Refuse a recording whose outputs would replace those of another recording.
+
+    ``meeting.mp3`` and ``meeting.m4a`` share the name ``meeting``: drafting the second
+    would overwrite the first one's memo. Drafting the same recording again is fine.
+
+    Raises:
+        InputError: the transcript there was made from a recording of another name.
+    """
+    existing = output_paths(source, outdir)["transcript"]
+    if is_transcript(source) or not existing.exists():
+        return
+    try:
+        other = Path(json.loads(existing.read_text("utf-8"))["source"]["path"]).name
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not ours to judge; the draft will replace it as before
+    if other != source.name:
+        raise InputError(
+            f"{source}: its memo would replace the one drafted from {other} in {existing.parent}; "
+            "rename one of the recordings or draft into another folder (-o)"
+        )
+
+
 def is_transcript(path: Path) -> bool:
     """True for a transcript JSON given in place of a recording."""
     return path.suffix.lower() == ".json"
@@ -167,6 +191,7 @@ def draft(path: Path, options: DraftOptions | None = None, progress: Progress | 
         transcript = load_transcript(path)
     else:
         wait_until_complete(path)
+        check_outputs_free(path, options.outdir)
         transcript = transcribe(path, options.transcribe, progress)  # refuses truncated files too
         if options.speakers:
             from .speakers import label_for_draft

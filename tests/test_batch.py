@@ -102,6 +102,28 @@ def test_a_renamed_copy_is_not_drafted_again(tmp_path: Path, store: Store) -> No
     assert fake.calls == [original]
 
 
+def test_two_recordings_of_one_name_do_not_share_a_memo(tmp_path: Path, store: Store) -> None:
+    fake = FakeDraft()
+    [first] = recordings(tmp_path / "in", 1)
+    second = tmp_path / "in" / "meeting0.m4a"
+    second.write_bytes(b"another recording, same name " * 100)
+    report = run_batch([first, second], opts(tmp_path), store, draft_fn=fake)
+    assert [i.status for i in report.items] == ["done", "failed"]
+    assert "would replace the one of meeting0.wav" in report.items[1].error
+    assert "rename one of the recordings" in report.items[1].error
+    assert fake.calls == [first]
+
+
+def test_a_later_recording_of_the_same_name_is_refused(tmp_path: Path) -> None:
+    from pipeline.draft import check_outputs_free
+
+    [first] = recordings(tmp_path / "in", 1)
+    FakeDraft()(first, DraftOptions(outdir=tmp_path / "out"))
+    check_outputs_free(first, tmp_path / "out")  # the same recording again: fine
+    with pytest.raises(InputError, match=r"would replace the one drafted from meeting0\.wav"):
+        check_outputs_free(tmp_path / "in" / "meeting0.mp3", tmp_path / "out")
+
+
 def test_force_or_other_settings_draft_again(tmp_path: Path, store: Store) -> None:
     fake = FakeDraft()
     inputs = recordings(tmp_path / "in", 1)
