@@ -52,7 +52,7 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 def _options(overrides: list[str]) -> Any:
-    from pipeline.transcribe import TranscribeOptions
+    from pipeline.asr.transcribe import TranscribeOptions
 
     kw: dict[str, Any] = {}
     fields = {f.name: f for f in dataclasses.fields(TranscribeOptions)}
@@ -103,7 +103,7 @@ def _fresh(which: str, seed: int) -> Any:
     """
     import ctranslate2
 
-    from pipeline.transcribe import get_model, reset_models
+    from pipeline.asr.transcribe import get_model, reset_models
 
     ctranslate2.set_random_seed(seed)
     _fallback_seen().seen = False
@@ -119,8 +119,8 @@ def _fresh(which: str, seed: int) -> Any:
 
 def pipeline_run(path: Path, options: Any, seed: int = 0) -> tuple[str, list[Any], list[Any], float]:
     """(text, kept segments, removed, seconds); no speech gives empty text."""
+    from pipeline.asr.transcribe import get_model, transcribe
     from pipeline.errors import NoSpeechError
-    from pipeline.transcribe import get_model, transcribe
 
     _fresh("memo", seed)
     get_model(options.model, options.device, options.compute_type, options.cpu_threads)
@@ -189,7 +189,7 @@ def corpus_table(items: list[Item], options: Any, seeds: int = SEEDS, cached: bo
     errors and times are summed over the runs, so a file whose decoding falls back to
     sampling counts by its average, not by one lucky or unlucky draw.
     """
-    from pipeline.script import is_in_script
+    from pipeline.asr.script import is_in_script
 
     rows: list[dict[str, Any]] = []
     zh_segments: list[str] = []

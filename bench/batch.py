@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.audio import ffmpeg_exe
-from pipeline.batch import probe_duration
+from pipeline.asr.audio import ffmpeg_exe
+from pipeline.runs.batch import probe_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = [ROOT / "samples" / "zh-hant-meeting.wav", ROOT / "samples" / "en-meeting.mp3"]

@@ -159,7 +159,7 @@ def tones(seconds: float, seed: int = 1) -> np.ndarray:
 
 
 def decode(path: Path) -> np.ndarray:
-    from pipeline.audio import decode as _decode
+    from pipeline.asr.audio import decode as _decode
 
     return _decode(path)
 
@@ -185,7 +185,7 @@ def meeting_excerpt(seconds: float, gap_s: float = 0.3) -> Path:
 
 def long_recording(seconds: float) -> Path:
     """A long meeting (the 10-minute excerpt looped by ffmpeg, never held in memory here)."""
-    from pipeline.audio import ffmpeg_exe
+    from pipeline.asr.audio import ffmpeg_exe
 
     out = TMP / f"long_{int(seconds)}s.flac"
     if not out.exists():

@@ -48,7 +48,7 @@ from typing import Any
 import opencc
 from text_to_num import alpha2digit
 
-from pipeline.notes import build_notes
+from pipeline.notes.build import build_notes
 from pipeline.types import CATEGORIES, Notes, Segment, Transcript
 
 HALF_A = ("en-01", "zh-hans-01", "zh-hans-03", "zh-hant-01")

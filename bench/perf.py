@@ -40,7 +40,7 @@ from bench.common import (
 )
 
 ITEMS = ("overhead", "default", "memory", "startup", "notes", "batch")
-MEMO = [sys.executable, "-m", "pipeline.cli"]
+MEMO = [sys.executable, "-m", "pipeline.cli.main"]
 RESULTS: list[tuple[str, str, str, str]] = []  # (item, figure, target, met)
 
 
@@ -66,7 +66,7 @@ def _cpu() -> float:
 
 def overhead(rounds: int) -> None:
     """Item 1: the pipeline (decode, windows, filters, script) against raw, same settings."""
-    from pipeline.transcribe import TranscribeOptions, _decode_kwargs, get_model, transcribe
+    from pipeline.asr.transcribe import TranscribeOptions, _decode_kwargs, get_model, transcribe
 
     print("\n== 1. overhead: memo transcribe / raw faster-whisper, identical settings (A B A B)")
     opts = TranscribeOptions(language="en", cpu_threads=2)
@@ -115,7 +115,7 @@ def overhead(rounds: int) -> None:
 def best_default() -> None:
     """Item 2: RTF on the 10-minute meeting, error on the corpus, words kept vs beam 5."""
     from bench.asr import memo_error
-    from pipeline.transcribe import TranscribeOptions, transcribe
+    from pipeline.asr.transcribe import TranscribeOptions, transcribe
 
     print("\n== 2. best default (int8, 2 threads): RTF on a 10 min meeting, CER/WER on the corpus")
     meeting = meeting_excerpt(600)
@@ -161,7 +161,7 @@ def memory(long_s: float) -> None:
     print("\n== 3. memory: peak RSS of `transcribe()` in a fresh process")
     for label, path in (("10 min", meeting_excerpt(600)), (f"{long_s / 3600:.1f} h", long_recording(long_s))):
         code = (
-            "from pipeline.transcribe import transcribe, TranscribeOptions\n"
+            "from pipeline.asr.transcribe import transcribe, TranscribeOptions\n"
             "t0 = time.perf_counter()\n"
             f"tr = transcribe({str(path)!r}, TranscribeOptions())\n"
             "res = {'s': time.perf_counter() - t0, 'segments': len(tr.segments), 'dur': tr.duration_s}\n"
@@ -193,7 +193,7 @@ def startup() -> None:
     memo = str(Path(sys.executable).parent / "memo")
     help_s = _timed([memo, "--help"])
     heavy = subprocess.run(
-        [sys.executable, "-c", "import sys, pipeline.cli; print(sorted(m for m in ('faster_whisper', "
+        [sys.executable, "-c", "import sys, pipeline.cli.main; print(sorted(m for m in ('faster_whisper', "
          "'ctranslate2', 'spacy', 'docxtpl', 'numpy', 'onnxruntime') if m in sys.modules))"],
         capture_output=True, text=True, cwd=ROOT, check=True,
     ).stdout.strip()  # fmt: skip

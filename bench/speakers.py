@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.audio import load
+from pipeline.asr.audio import load
 from pipeline.speakers import Diarization, Enrollment, SpeakerOptions, diarize, embed_windows, speech_regions
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Audio": "audio",
-    "load_audio": "audio",
-    "SAMPLE_RATE": "audio",
+    "Audio": "asr.audio",
+    "load_audio": "asr.audio",
+    "SAMPLE_RATE": "asr.audio",
     "Bullet": "types",
     "MemoContent": "types",
     "Notes": "types",
@@ -27,7 +27,7 @@ _EXPORTS = {
     "DraftResult": "draft",
     "draft": "draft",
     "draft_many": "draft",
-    "output_paths": "draft",
+    "output_paths": "outputs",
     "InputError": "errors",
     "MemoError": "errors",
     "ModelError": "errors",
@@ -36,15 +36,15 @@ _EXPORTS = {
     "TemplateError": "errors",
     "load_transcript": "contract",
     "problems": "contract",
-    "assemble_embedded_model": "model_store",
-    "verify_model_dir": "model_store",
-    "NotesOptions": "notes",
-    "build_notes": "notes",
-    "MemoDetails": "render",
-    "to_srt": "srt",
-    "TranscribeOptions": "transcribe",
-    "transcribe": "transcribe",
-    "to_script": "script",
+    "assemble_embedded_model": "asr.model_store",
+    "verify_model_dir": "asr.model_store",
+    "NotesOptions": "notes.build",
+    "build_notes": "notes.build",
+    "MemoDetails": "memo.render",
+    "to_srt": "memo.srt",
+    "TranscribeOptions": "asr.transcribe",
+    "transcribe": "asr.transcribe",
+    "to_script": "asr.script",
     "write_json": "outputs",
 }
 _RENAMED = {"load_audio": "load"}
@@ -98,10 +98,13 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from .audio import SAMPLE_RATE, Audio
-    from .audio import load as load_audio
+    from .asr.audio import SAMPLE_RATE, Audio
+    from .asr.audio import load as load_audio
+    from .asr.model_store import assemble_embedded_model, verify_model_dir
+    from .asr.script import to_script
+    from .asr.transcribe import TranscribeOptions, transcribe
     from .contract import load_transcript, problems
-    from .draft import DraftFailure, DraftOptions, DraftResult, draft, draft_many, output_paths
+    from .draft import DraftFailure, DraftOptions, DraftResult, draft, draft_many
     from .errors import (
         InputError,
         MemoError,
@@ -110,11 +113,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         OutputError,
         TemplateError,
     )
-    from .model_store import assemble_embedded_model, verify_model_dir
-    from .notes import NotesOptions, build_notes
-    from .outputs import write_json
-    from .render import MemoDetails
-    from .script import to_script
-    from .srt import to_srt
-    from .transcribe import TranscribeOptions, transcribe
+    from .memo.render import MemoDetails
+    from .memo.srt import to_srt
+    from .notes.build import NotesOptions, build_notes
+    from .outputs import output_paths, write_json
     from .types import Bullet, MemoContent, Notes, Segment, SegmentNote, Transcript, Word

@@ -17,19 +17,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .asr.transcribe import Progress, TranscribeOptions, transcribe
 from .contract import load_transcript
 from .errors import InputError, MemoError
-from .notes import NotesOptions, build_notes
-from .outputs import write_json, write_text, write_with
-from .render import MemoDetails, build_context, render_memo, template_key, template_path
-from .srt import to_srt
-from .transcribe import Progress, TranscribeOptions, transcribe
-from .types import MEMO_SECTIONS, Notes, Transcript
+from .memo.render import MemoDetails, build_context, render_memo, template_key, template_path
+from .memo.srt import to_srt
+from .notes.build import NotesOptions, build_notes
+from .outputs import is_transcript, output_paths, write_json, write_text, write_with
+from .types import Notes, Transcript
 
 logger = logging.getLogger(__name__)
-
-TRANSCRIPT_SUFFIX = ".transcript.json"
-
 
 @dataclass(frozen=True)
 class DraftOptions:
@@ -80,25 +77,6 @@ class DraftFailure:
     error: str
 
 
-def stem_of(path: Path) -> str:
-    """The name outputs share: ``meeting.wav`` and ``meeting.transcript.json`` give ``meeting``."""
-    name = path.name
-    if name.endswith(TRANSCRIPT_SUFFIX):
-        return name[: -len(TRANSCRIPT_SUFFIX)]
-    return path.stem
-
-
-def output_paths(source: Path, outdir: Path | None) -> dict[str, Path]:
-    """The four output paths for one input."""
-    base = (outdir or source.parent) / stem_of(source)
-    return {
-        "memo": base.with_name(base.name + ".memo.docx"),
-        "transcript": base.with_name(base.name + TRANSCRIPT_SUFFIX),
-        "notes": base.with_name(base.name + ".notes.json"),
-        "srt": base.with_name(base.name + ".srt"),
-    }
-
-
 def check_outputs_free(source: Path, outdir: Path | None) -> None:
     """Refuse a recording whose outputs would replace those of another recording.
 
@@ -120,11 +98,6 @@ def check_outputs_free(source: Path, outdir: Path | None) -> None:
             f"{source}: its memo would replace the one drafted from {other} in {existing.parent}; "
             "rename one of the recordings or draft into another folder (-o)"
         )
-
-
-def is_transcript(path: Path) -> bool:
-    """True for a transcript JSON given in place of a recording."""
-    return path.suffix.lower() == ".json"
 
 
 def wait_until_complete(path: Path, settle_s: float = 1.0) -> None:
@@ -149,14 +122,41 @@ def wait_until_complete(path: Path, settle_s: float = 1.0) -> None:
         )
 
 
-def _details(source: Path, details: MemoDetails) -> MemoDetails:
-    if details.date:
-        return details
+def meeting_date(source: Path, given: str = "") -> str:
+    """The memo's date: the one given, else the recording's modification day, else today."""
+    if given:
+        return given
     try:
-        day = dt.date.fromtimestamp(source.stat().st_mtime).isoformat()
+        return dt.date.fromtimestamp(source.stat().st_mtime).isoformat()
     except OSError:
-        day = dt.date.today().isoformat()
-    return MemoDetails(details.rep, details.company, details.distributor, day)
+        return dt.date.today().isoformat()
+
+
+def with_date(source: Path, details: MemoDetails) -> MemoDetails:
+    """``details`` with the meeting date filled in (see ``meeting_date``)."""
+    return dataclasses.replace(details, date=meeting_date(source, details.date))
+
+
+def write_outputs(
+    transcript: Transcript,
+    notes: Notes,
+    details: MemoDetails,
+    paths: dict[str, Path],
+    template_dir: Path | None = None,
+    write_transcript: bool = True,
+) -> None:
+    """Render the memo, then write transcript, notes, subtitles and memo atomically, memo last.
+
+    The memo is rendered in memory first, so a template problem writes nothing.
+    """
+    context = build_context(transcript, notes, details)
+    memo_bytes = io.BytesIO()
+    render_memo(context, template_path(template_key(notes, transcript.script), template_dir), memo_bytes)
+    if write_transcript:
+        write_json(paths["transcript"], transcript.to_dict())
+    write_json(paths["notes"], notes.to_dict())
+    write_text(paths["srt"], to_srt(transcript))
+    write_with(paths["memo"], lambda f: f.writelines([memo_bytes.getvalue()]))
 
 
 def draft_transcript(
@@ -165,15 +165,8 @@ def draft_transcript(
     """Notes, subtitles and memo from a transcript; all written atomically, memo last."""
     notes = build_notes(transcript, options.notes)
     paths = output_paths(source, options.outdir)
-    key = template_key(notes, transcript.script)
-    context = build_context(transcript, notes, _details(source, options.details))
-    memo_bytes = io.BytesIO()
-    render_memo(context, template_path(key, options.template_dir), memo_bytes)
-    if write_transcript:
-        write_json(paths["transcript"], transcript.to_dict())
-    write_json(paths["notes"], notes.to_dict())
-    write_text(paths["srt"], to_srt(transcript))
-    write_with(paths["memo"], lambda f: f.writelines([memo_bytes.getvalue()]))
+    details = with_date(source, options.details)
+    write_outputs(transcript, notes, details, paths, options.template_dir, write_transcript)
     return notes, paths
 
 
@@ -210,8 +203,8 @@ def draft(path: Path, options: DraftOptions | None = None, progress: Progress | 
         srt=paths["srt"],
         duration_s=transcript.duration_s,
         seconds=time.perf_counter() - started,
-        bullets={name: len(memo.section(name)) for name in MEMO_SECTIONS},
-        questions=len(memo.questions) + (1 if memo.parting_question else 0),
+        bullets=memo.section_counts(),
+        questions=memo.open_questions,
         parting_question=memo.parting_question is not None,
         removed=len(transcript.removed),
         transcript_data=transcript,

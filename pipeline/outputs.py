@@ -1,6 +1,8 @@
-"""Atomic writes: a temporary file in the same directory, fsynced, renamed into place.
+"""Outputs: their names, and atomic writes.
 
-A reader never sees a half-written memo, and a failure leaves nothing behind.
+Each input gives four outputs that share its name (``output_paths``). Every write goes
+to a temporary file in the same directory, fsynced, then renamed into place: a reader
+never sees a half-written memo, and a failure leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -17,6 +19,36 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import OutputError
+
+TRANSCRIPT_SUFFIX = ".transcript.json"
+OUTPUT_KINDS = ("memo", "transcript", "notes", "srt")
+_SUFFIXES = {"memo": ".memo.docx", "transcript": TRANSCRIPT_SUFFIX, "notes": ".notes.json", "srt": ".srt"}
+
+
+def is_transcript(path: Path) -> bool:
+    """True for a transcript JSON given in place of a recording."""
+    return path.suffix.lower() == ".json"
+
+
+def stem_of(path: Path) -> str:
+    """The name outputs share: ``meeting.wav`` and ``meeting.transcript.json`` give ``meeting``."""
+    name = path.name
+    if name.endswith(TRANSCRIPT_SUFFIX):
+        return name[: -len(TRANSCRIPT_SUFFIX)]
+    return path.stem
+
+
+def output_paths(source: Path, outdir: Path | None = None, *, stem: str | None = None) -> dict[str, Path]:
+    """The four output paths (``memo``, ``transcript``, ``notes``, ``srt``) of one input.
+
+    Args:
+        source: the recording or transcript JSON.
+        outdir: their folder; ``None`` puts them beside ``source``.
+        stem: the shared name; default ``stem_of(source)`` (the audit re-draft passes its own).
+    """
+    folder = outdir or source.parent
+    name = stem if stem is not None else stem_of(source)
+    return {kind: folder / f"{name}{_SUFFIXES[kind]}" for kind in OUTPUT_KINDS}
 
 
 def _umask() -> int:

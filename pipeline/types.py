@@ -226,6 +226,15 @@ class MemoContent:
         assert isinstance(value, tuple)
         return value
 
+    def section_counts(self) -> dict[str, int]:
+        """Bullets per category section: the roll-up's and the summary's figure."""
+        return {name: len(self.section(name)) for name in MEMO_SECTIONS}
+
+    @property
+    def open_questions(self) -> int:
+        """Questions the rep has to answer, the parting question included."""
+        return len(self.questions) + (1 if self.parting_question else 0)
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {}
         for name in (

@@ -4,7 +4,8 @@ Run once after changing the wording or layout here:
 
     python templates/build_templates.py
 
-The .docx files are committed: a company restyles them in Word (fonts, logo,
+The .docx files are written into ``pipeline/memo/templates/`` and committed there, so
+they ship as package data. A company restyles them in Word (fonts, logo,
 letterhead, colours) and keeps the Jinja tags (``{{ … }}``, ``{%p … %}``) as they
 are; ``tests/test_template_contract.py`` proves every template and the render
 context agree.
@@ -22,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 HERE = Path(__file__).resolve().parent
+OUT_DIR = HERE.parent / "pipeline" / "memo" / "templates"
 
 LANGS = {
     "zh-Hant": {
@@ -257,7 +259,7 @@ def build(key: str, out: Path) -> None:
 
 def main() -> None:
     for key in LANGS:
-        out = HERE / f"memo.{key}.docx"
+        out = OUT_DIR / f"memo.{key}.docx"
         build(key, out)
         print(f"wrote {out}")
 

@@ -32,7 +32,7 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = 16_000) -> Path:
 
 def encode(src: Path, dst: Path, *args: str) -> Path:
     """Re-encode with the bundled ffmpeg (format from the suffix)."""
-    from pipeline.audio import ffmpeg_exe
+    from pipeline.asr.audio import ffmpeg_exe
 
     subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(src), *args, str(dst)], check=True
@@ -52,7 +52,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Run `memo draft` on both samples once, with the real model; tests read the outputs."""
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from pipeline.cli.main import app
 
     out = tmp_path_factory.mktemp("e2e")
     inputs = [SAMPLES / "zh-hant-meeting.wav", SAMPLES / "en-meeting.mp3"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.audio import SAMPLE_RATE, decode, file_sha256, load, peak_dbfs
+from pipeline.asr.audio import SAMPLE_RATE, decode, file_sha256, load, peak_dbfs
 from pipeline.errors import InputError, NoSpeechError
 from tests.conftest import encode, write_wav
 
@@ -76,7 +76,7 @@ def test_a_tenth_of_a_second_is_too_short(tmp_path: Path) -> None:
 
 
 def test_streamed_blocks_add_up_to_the_decoded_audio(tmp_path: Path) -> None:
-    from pipeline.audio import stream
+    from pipeline.asr.audio import stream
 
     t = np.arange(5 * SAMPLE_RATE) / SAMPLE_RATE
     src = write_wav(tmp_path / "five.wav", 0.3 * np.sin(2 * np.pi * 220 * t))
@@ -86,7 +86,7 @@ def test_streamed_blocks_add_up_to_the_decoded_audio(tmp_path: Path) -> None:
 
 
 def test_long_audio_is_cut_into_windows_at_a_pause(tmp_path: Path) -> None:
-    from pipeline.audio import windows
+    from pipeline.asr.audio import windows
 
     t = np.arange(30 * SAMPLE_RATE) / SAMPLE_RATE
     x = 0.3 * np.sin(2 * np.pi * 220 * t)
@@ -105,6 +105,6 @@ def test_long_audio_is_cut_into_windows_at_a_pause(tmp_path: Path) -> None:
 
 
 def test_a_short_recording_is_one_window(tone_wav: Path) -> None:
-    from pipeline.audio import windows
+    from pipeline.asr.audio import windows
 
     assert [(o, last) for o, _, last in windows(tone_wav)] == [(0.0, True)]

@@ -15,12 +15,13 @@ from typer.testing import CliRunner
 
 from pipeline.audit import add_user, create_app
 from pipeline.audit.redrafting import notes_with_overrides
+from pipeline.audit.store import AuditStore
 from pipeline.audit.views import review_reasons, spans
-from pipeline.batch import run_settings
-from pipeline.cli import app as cli_app
+from pipeline.cli.main import app as cli_app
 from pipeline.draft import DraftOptions, draft_transcript
-from pipeline.render import MemoDetails
-from pipeline.store import AuditStore, Recording, Store
+from pipeline.memo.render import MemoDetails
+from pipeline.runs.recorded import RunSettings
+from pipeline.runs.store import Recording, Store
 from pipeline.types import RemovedSegment, Segment, Source, Transcript, Word
 from tests.conftest import SAMPLES
 
@@ -85,7 +86,9 @@ def record_meeting(
     )
     notes, paths = draft_transcript(transcript, audio, options)
     rec = Recording(sha, audio, audio.stat().st_size, rep, distributor, date)
-    run_id = store.start_run(rec, command="batch", settings=run_settings(options), memo_path=paths["memo"])
+    run_id = store.start_run(
+        rec, command="batch", settings=RunSettings.of(options).to_dict(), memo_path=paths["memo"]
+    )
     details = {"rep": rep, "distributor": distributor, "date": date}
     store.finish_run(run_id, transcript, notes.to_dict(), paths, 0.1, details)
     return _recording_id(store, sha)
@@ -94,7 +97,7 @@ def record_meeting(
 def _recording_id(store: Store, sha: str) -> int:
     import sqlalchemy as sa
 
-    from pipeline.store import recordings
+    from pipeline.runs.store import recordings
 
     with store.engine.connect() as conn:
         return int(conn.execute(sa.select(recordings.c.id).where(recordings.c.sha256 == sha)).scalar_one())

@@ -21,7 +21,7 @@ import pytest
 from docx import Document
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from pipeline.cli.main import app
 from tests.conftest import ROOT, SAMPLES, encode, write_wav
 
 runner = CliRunner()
@@ -246,7 +246,7 @@ def test_sigkill_mid_draft_then_rerun_writes_each_output_once(tmp_path: Path, sp
 @pytest.fixture(scope="module")
 def two_hours(tmp_path_factory: pytest.TempPathFactory, speech: Path) -> Path:
     """A two-hour recording: silence, twelve seconds of speech at the one-hour mark, silence."""
-    from pipeline.audio import ffmpeg_exe
+    from pipeline.asr.audio import ffmpeg_exe
 
     out = tmp_path_factory.mktemp("long") / "two hours.mp3"
     silence = "anullsrc=r=16000:cl=mono"
@@ -270,7 +270,7 @@ def report():
     hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
     sys.stderr.write("PEAK " + hwm[0].split()[1] + "\\n")
 atexit.register(report)
-from pipeline.cli import main
+from pipeline.cli.main import main
 sys.argv = ["memo", *sys.argv[1:]]
 main()
 """
@@ -291,7 +291,7 @@ def test_an_hours_long_recording_drafts_in_bounded_memory(tmp_path: Path, two_ho
 
 
 def test_progress_is_reported_through_a_long_recording(two_hours: Path) -> None:
-    from pipeline.transcribe import TranscribeOptions, transcribe
+    from pipeline.asr.transcribe import TranscribeOptions, transcribe
 
     seen: list[tuple[float, float]] = []
     transcribe(two_hours, TranscribeOptions(language="en"), progress=lambda d, t: seen.append((d, t)))

@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.audio import file_sha256
-from pipeline.batch import BatchOptions, expand_inputs, rollup_rows, run_batch, run_settings
-from pipeline.draft import DraftOptions, DraftResult, output_paths
+from pipeline.asr.audio import file_sha256
+from pipeline.asr.transcribe import TranscribeOptions
+from pipeline.draft import DraftOptions, DraftResult
 from pipeline.errors import InputError
-from pipeline.outputs import write_json, write_text
-from pipeline.rollup import to_csv, to_html, write_rollup
-from pipeline.store import Store, runs, settings_key
-from pipeline.transcribe import TranscribeOptions
+from pipeline.outputs import output_paths, write_json, write_text
+from pipeline.runs.batch import BatchOptions, expand_inputs, rollup_rows, run_batch
+from pipeline.runs.recorded import RunSettings
+from pipeline.runs.rollup import to_csv, to_html, write_rollup
+from pipeline.runs.store import Store, runs, settings_key
 from pipeline.types import Bullet, MemoContent, Notes, Segment, SegmentNote, Source, Transcript, Word
 from tests.conftest import ROOT, SAMPLES, encode
 
@@ -137,10 +138,12 @@ def test_force_or_other_settings_draft_again(tmp_path: Path, store: Store) -> No
 
 
 def test_threads_do_not_change_the_settings_key() -> None:
-    a = run_settings(DraftOptions(TranscribeOptions(cpu_threads=1)))
-    b = run_settings(DraftOptions(TranscribeOptions(cpu_threads=8)))
+    a = RunSettings.of(DraftOptions(TranscribeOptions(cpu_threads=1))).to_dict()
+    b = RunSettings.of(DraftOptions(TranscribeOptions(cpu_threads=8))).to_dict()
     assert settings_key(a) == settings_key(b)
-    assert settings_key(a) != settings_key(run_settings(DraftOptions(TranscribeOptions(beam_size=1))))
+    assert settings_key(a) != settings_key(
+        RunSettings.of(DraftOptions(TranscribeOptions(beam_size=1))).to_dict()
+    )
 
 
 def test_a_failed_file_is_recorded_and_the_rest_go_on(tmp_path: Path, store: Store) -> None:
@@ -165,12 +168,14 @@ def test_a_run_killed_after_its_memo_was_written_is_recovered_not_redrafted(
     fake = FakeDraft()
     [rec] = recordings(tmp_path / "in", 1)
     options = opts(tmp_path)
-    from pipeline.batch import check
+    from pipeline.runs.recorded import check
 
-    checked = check(store, rec, options)
+    checked = check(store, rec, options.draft)
     assert not hasattr(checked, "status")
     memo = output_paths(rec, options.draft.outdir)["memo"]
-    store.start_run(checked, command="batch", settings=run_settings(options.draft), memo_path=memo)  # type: ignore[arg-type]
+    store.start_run(
+        checked, command="batch", settings=RunSettings.of(options.draft).to_dict(), memo_path=memo
+    )  # type: ignore[arg-type]
     time.sleep(0.01)
     fake(rec, options.draft)  # outputs written, then "killed" before the store heard of it
     report = run_batch([rec], options, store, draft_fn=fake)
@@ -185,10 +190,12 @@ def test_an_unfinished_run_is_taken_over_and_stale_parts_removed(tmp_path: Path,
     [rec] = recordings(tmp_path / "in", 1)
     options = opts(tmp_path)
     memo = output_paths(rec, options.draft.outdir)["memo"]
-    from pipeline.batch import check
+    from pipeline.runs.recorded import check
 
-    checked = check(store, rec, options)
-    store.start_run(checked, command="batch", settings=run_settings(options.draft), memo_path=memo)  # type: ignore[arg-type]
+    checked = check(store, rec, options.draft)
+    store.start_run(
+        checked, command="batch", settings=RunSettings.of(options.draft).to_dict(), memo_path=memo
+    )  # type: ignore[arg-type]
     memo.parent.mkdir(parents=True)
     part = memo.parent / f".{memo.name}.abc123.part"
     part.write_bytes(b"half a memo")
@@ -228,16 +235,16 @@ def test_rollup_lists_each_meeting_with_its_figures(tmp_path: Path, store: Store
 
 
 def _details():  # type: ignore[no-untyped-def]
-    from pipeline.render import MemoDetails
+    from pipeline.memo.render import MemoDetails
 
     return MemoDetails(rep="Lin Mei", distributor="Acme")
 
 
 def test_cli_batch_summary_rollup_and_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.cli import app
+    from pipeline.cli.main import app
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
-    monkeypatch.setattr("pipeline.batch.draft", FakeDraft())
+    monkeypatch.setattr("pipeline.runs.batch.draft", FakeDraft())
     inputs = recordings(tmp_path / "in", 2)
     (tmp_path / "in" / "bad.wav").write_bytes(b"BAD")
     args = [

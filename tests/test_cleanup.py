@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.cleanup import clean_text
+from pipeline.notes.cleanup import clean_text
 
 
 def test_zh_hans_fillers_removed() -> None:

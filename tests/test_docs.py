@@ -6,7 +6,7 @@ import re
 
 from typer.main import get_command
 
-from pipeline.cli import app
+from pipeline.cli.main import app
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text("utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.filters import clean_segment, collapse_loops, is_known_hallucination, trim_overlaps
+from pipeline.asr.filters import clean_segment, collapse_loops, is_known_hallucination, trim_overlaps
 from pipeline.types import RemovedSegment, Segment, Word
 
 
@@ -66,7 +66,7 @@ def test_hallucination_data_file_lists_both_languages() -> None:
     import json
     from importlib import resources
 
-    data = json.loads(resources.files("pipeline.data").joinpath("hallucinations.json").read_text("utf-8"))
+    data = json.loads(resources.files("pipeline.asr.data").joinpath("hallucinations.json").read_text("utf-8"))
     assert data["zh"] and data["en"]
     assert all(is_known_hallucination(p, "zh") for p in data["zh"])
     assert all(is_known_hallucination(p, "en") for p in data["en"])

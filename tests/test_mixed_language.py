@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline import audio as audio_mod
-from pipeline.transcribe import TranscribeOptions, _LanguageGate, transcribe
+from pipeline.asr import audio as audio_mod
+from pipeline.asr.transcribe import TranscribeOptions, _LanguageGate, transcribe
 from tests.conftest import SAMPLES, write_wav
 
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import ModelError
-from pipeline.model_store import (
+from pipeline.asr.model_store import (
     EXPECTED_SHA256,
     assemble_embedded_model,
     models_dir,
     resolve_model,
     verify_model_dir,
 )
+from pipeline.errors import ModelError
 
 
 def test_embedded_model_is_assembled_and_verifies() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jsonschema
 
-from pipeline.notes import NotesOptions, build_notes, notes_to_json
+from pipeline.notes.build import NotesOptions, build_notes, notes_to_json
 from pipeline.types import Segment, Transcript
 
 SCHEMA = json.loads(
@@ -104,11 +104,11 @@ def test_short_real_question_takes_the_topic() -> None:
 
 
 def test_transcript_labelled_in_one_pass_matches_segment_by_segment() -> None:
-    from pipeline.notes import _analyse, _sentences
+    from pipeline.notes.build import _analyse
 
     texts = ["我们的系统看得到每一家店卖多少。", "一个卖多少？那物流呢？", "好的。"]
     batch = _analyse(texts, "zh")
-    single = [_sentences(t, "zh") for t in texts]
+    single = [_analyse([t], "zh")[0] for t in texts]
     assert [[s.labels for s in ss] for ss in batch] == [[s.labels for s in ss] for ss in single]
 
 

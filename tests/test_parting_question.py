@@ -1,6 +1,6 @@
 """The parting question: the distributor side's last real question in the goodbyes."""
 
-from pipeline.notes import build_notes
+from pipeline.notes.build import build_notes
 from pipeline.types import Segment, Transcript
 
 BUSINESS_ZH = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from pipeline.resegment import ResegmentOptions, resegment
+from pipeline.asr.resegment import ResegmentOptions, resegment
 from pipeline.types import Segment, Word
 
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from pipeline import classify
-from pipeline.classify import LABELS, RuleError, get_nlp, load_rules, rules_version
+from pipeline.notes import classify
+from pipeline.notes.classify import LABELS, RuleError, get_nlp, load_rules, rules_version
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -23,13 +23,12 @@ def test_rule_labels_are_known(language: str) -> None:
 def test_every_pattern_compiles_into_the_pipeline(language: str) -> None:
     nlp = get_nlp(language)
     component = nlp.get_pipe("memo_classifier")
-    n_phrase = sum(1 for r in load_rules(language) if r.kind == "phrase")
-    assert len(component.phrases) == n_phrase
-    assert nlp("ok")._.memo_hits is not None
-
-
-def test_get_nlp_is_cached() -> None:
-    assert get_nlp("en") is get_nlp("en")
+    rules = load_rules(language)
+    assert len(component.phrases) == sum(1 for r in rules if r.kind == "phrase")
+    assert len(component.tokens) == sum(1 for r in rules if r.kind == "tokens")
+    assert len(component.regexes) == sum(1 for r in rules if r.kind == "regex")
+    text = "账期你们一般给多长？" if language == "zh" else "What are your payment terms?"
+    assert any(h.label == "concerns" for h in nlp(text)._.memo_hits)
 
 
 def test_rule_ids_travel_with_hits() -> None:
@@ -64,9 +63,71 @@ def test_bad_regex_is_rejected(tmp_path, monkeypatch) -> None:
         load_rules("en")
 
 
-def test_rules_version_is_a_short_hash() -> None:
-    version = rules_version()
-    assert len(version) == 12 and int(version, 16) >= 0
+def test_unknown_aspect_is_rejected(tmp_path, monkeypatch) -> None:
+    (tmp_path / "en").mkdir()
+    line = json.dumps({"id": "x", "label": "strength", "aspect": "charm", "pattern": "warehouse"})
+    (tmp_path / "en" / "patterns.jsonl").write_text(line + "\n", encoding="utf-8")
+    monkeypatch.setattr(classify, "RULES_DIR", tmp_path)
+    with pytest.raises(RuleError, match="unknown aspect 'charm'"):
+        load_rules("en")
+
+
+def test_rules_version_follows_the_rule_files(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    shipped = rules_version()
+    rules = tmp_path / "rules"
+    shutil.copytree(classify.RULES_DIR, rules)
+    shutil.copytree(classify.DATA_DIR, tmp_path / "data")
+    monkeypatch.setattr(classify, "RULES_DIR", rules)
+    monkeypatch.setattr(classify, "DATA_DIR", tmp_path / "data")
+    monkeypatch.setattr(classify, "PACKAGE_DIR", tmp_path)
+    rules_version.cache_clear()
+    try:
+        same = rules_version()
+        with (rules / "en" / "patterns.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"id": "en.test.01", "label": "market", "pattern": "bazaar"}) + "\n")
+        rules_version.cache_clear()
+        changed = rules_version()
+    finally:
+        rules_version.cache_clear()
+    assert len(shipped) == 12
+    assert same != changed
+
+
+def test_renaming_rule_ids_changes_no_result(tmp_path, monkeypatch) -> None:
+    """Behaviour lives in the fields (label, aspect, weight): ids only name a rule."""
+    import shutil
+
+    from pipeline.notes.build import build_notes
+    from pipeline.types import Segment, Transcript
+
+    turns = [
+        ("dist", "We run three warehouses and forty trucks across the state."),
+        ("dist", "Have you thought about a smaller pack for the corner stores?"),
+        ("rep", "We could do a six-pack."),
+    ]
+    segs = tuple(Segment(i, i * 5.0, i * 5.0 + 4, text, spk) for i, (spk, text) in enumerate(turns))
+    transcript = Transcript(language="en", segments=segs)
+
+    def flags() -> list[tuple[str, bool, bool, bool]]:
+        notes = build_notes(transcript)
+        return [(s.category, s.question, s.suggestion, s.strength) for s in notes.segments]
+
+    before = flags()
+    rules = tmp_path / "rules"
+    shutil.copytree(classify.RULES_DIR, rules)
+    path = rules / "en" / "patterns.jsonl"
+    lines = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
+    path.write_text("".join(json.dumps({**o, "id": f"r{n}"}) + "\n" for n, o in enumerate(lines)), "utf-8")
+    monkeypatch.setattr(classify, "RULES_DIR", rules)
+    get_nlp.cache_clear()
+    try:
+        after = flags()
+    finally:
+        get_nlp.cache_clear()
+    assert before[0][3] and before[1][2]  # the fleet is a strength, the proposal is advice
+    assert after == before
 
 
 def _question(language: str, text: str) -> bool:

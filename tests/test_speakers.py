@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 
 from pipeline import speakers as sp
+from pipeline.speakers import clustering as clustering_mod
+from pipeline.speakers import enrollment as enrollment_mod
+from pipeline.speakers import timeline as timeline_mod
 from pipeline.types import Segment, Transcript, Word
 from tests.conftest import SAMPLES
 
@@ -54,7 +57,7 @@ def test_enrollment_round_trips_through_json() -> None:
 def test_find_enrollment_by_name_else_newest(data_dir: Path) -> None:
     data_dir.mkdir(parents=True)
     for e in (_enrollment("Lin Mei", [1, 0], "2025-01-01"), _enrollment("Laura", [0, 1], "2025-02-01")):
-        (data_dir / f"{sp._slug(e.name)}.json").write_text(json.dumps(e.to_dict()))
+        (data_dir / f"{enrollment_mod._slug(e.name)}.json").write_text(json.dumps(e.to_dict()))
     assert sp.find_enrollment("lin mei").name == "Lin Mei"  # type: ignore[union-attr]
     assert sp.find_enrollment(None).name == "Laura"  # type: ignore[union-attr]
 
@@ -87,7 +90,7 @@ def test_one_voice_is_one_cluster() -> None:
 def test_a_sliver_cluster_is_folded_into_its_nearest_voice() -> None:
     emb, _ = _voices(np.random.default_rng(5), [150, 150])
     labels = np.array([0] * 140 + [2] * 10 + [1] * 150)
-    folded = sp._fold_minor(labels, emb, 0.05 * len(emb))
+    folded = clustering_mod._fold_minor(labels, emb, 0.05 * len(emb))
     assert list(folded[:150]) == [0] * 150 and set(folded[150:]) == {1}
 
 
@@ -95,7 +98,9 @@ def test_cluster_nearest_the_enrollment_is_rep_and_others_dist() -> None:
     emb, centres = _voices(np.random.default_rng(2), [10, 30])
     labels = np.array([0] * 10 + [1] * 30)
     runs = [(0.0, 10.0, 0), (10.0, 40.0, 1)]
-    names, cos = sp._names(runs, labels, emb, _enrollment("r", list(centres[0])), sp.SpeakerOptions())
+    names, cos = timeline_mod._names(
+        runs, labels, emb, _enrollment("r", list(centres[0])), sp.SpeakerOptions()
+    )
     assert names == {0: "rep", 1: "dist"}
     assert cos["rep"] > cos["dist"]
 
@@ -103,7 +108,7 @@ def test_cluster_nearest_the_enrollment_is_rep_and_others_dist() -> None:
 def test_without_enrollment_speakers_are_numbered_by_first_speech() -> None:
     emb, _ = _voices(np.random.default_rng(3), [10, 10])
     runs = [(0.0, 5.0, 1), (5.0, 9.0, 0)]
-    names, _ = sp._names(runs, np.array([0] * 10 + [1] * 10), emb, None, sp.SpeakerOptions())
+    names, _ = timeline_mod._names(runs, np.array([0] * 10 + [1] * 10), emb, None, sp.SpeakerOptions())
     assert names == {1: "S1", 0: "S2"}
 
 
@@ -111,7 +116,7 @@ def test_a_far_voice_is_not_called_rep(caplog: pytest.LogCaptureFixture) -> None
     emb, _ = _voices(np.random.default_rng(4), [10])
     stranger = list(-emb.mean(axis=0))
     with caplog.at_level(logging.WARNING):
-        names, _ = sp._names(
+        names, _ = timeline_mod._names(
             [(0.0, 5.0, 0)], np.zeros(10, int), emb, _enrollment("r", stranger), sp.SpeakerOptions()
         )
     assert names == {0: "dist"}
@@ -170,7 +175,7 @@ def _timeline(name: str) -> list[dict[str, object]]:
 @needs_model
 @pytest.mark.e2e
 def test_enrolled_voice_is_labelled_rep_on_the_rendered_meeting() -> None:
-    from pipeline.audio import load
+    from pipeline.asr.audio import load
 
     enrollment, path = sp.enroll("Laura Jensen", SAMPLES / "rep-voice-en.mp3")
     assert path.exists() and enrollment.speech_s >= 20
@@ -189,7 +194,7 @@ def test_enrolled_voice_is_labelled_rep_on_the_rendered_meeting() -> None:
 @pytest.mark.e2e
 def test_the_reps_own_question_is_not_in_the_answers(tmp_path: Path) -> None:
     from pipeline.draft import DraftOptions, draft
-    from pipeline.render import MemoDetails
+    from pipeline.memo.render import MemoDetails
 
     sp.enroll("Laura Jensen", SAMPLES / "rep-voice-en.mp3")
     result = draft(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.srt import timestamp, to_srt
+from pipeline.memo.srt import timestamp, to_srt
 from pipeline.types import Segment, Transcript
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from pipeline.batch import BatchOptions, run_batch
 from pipeline.draft import DraftOptions
-from pipeline.store import Recording, Store, memos, notes_table, runs, segments, transcripts
+from pipeline.runs.batch import BatchOptions, run_batch
+from pipeline.runs.store import Recording, Store, memos, notes_table, runs, segments, transcripts
 from tests.test_batch import FakeDraft, recordings
 
 
@@ -16,10 +16,10 @@ def head_revision() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    import pipeline.store
+    import pipeline.runs.store
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(pipeline.store.__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(Path(pipeline.runs.store.__file__).parent / "migrations"))
     head = ScriptDirectory.from_config(cfg).get_current_head()
     assert head is not None
     return head

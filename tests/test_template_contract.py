@@ -10,7 +10,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Cm
 
-from pipeline.render import (
+from pipeline.memo.render import (
     CONTEXT_KEYS,
     MemoDetails,
     build_context,

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import audio as audio_mod
+from pipeline.asr import audio as audio_mod
+from pipeline.asr.filters import clean_segment, collapse_loops, is_known_hallucination
+from pipeline.asr.script import is_in_script, to_script
+from pipeline.asr.transcribe import TranscribeOptions, transcribe
 from pipeline.errors import NoSpeechError
-from pipeline.filters import clean_segment, collapse_loops, is_known_hallucination
-from pipeline.script import is_in_script, to_script
-from pipeline.transcribe import TranscribeOptions, transcribe
 from pipeline.types import Transcript
 from tests.conftest import SAMPLES, write_wav
 

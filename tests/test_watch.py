@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import BatchOptions
 from pipeline.draft import DraftOptions, draft
-from pipeline.store import Store, runs
-from pipeline.watch import Stability, Watcher, WatchOptions, watch_options
+from pipeline.runs.batch import BatchOptions
+from pipeline.runs.store import Store, runs
+from pipeline.runs.watch import Stability, Watcher, WatchOptions, watch_options
 from tests.test_batch import FakeDraft, clips  # noqa: F401 - the fixture is shared
 
 

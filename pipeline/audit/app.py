@@ -30,11 +30,12 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import MemoError
-from ..srt import to_srt
-from ..store import REVIEW_STATES, AuditMeeting, AuditStore, AuditUser, Store
+from ..memo.srt import to_srt
+from ..runs.store import Store
 from ..types import CATEGORIES
 from . import auth, views
 from .redrafting import redraft
+from .store import REVIEW_STATES, AuditMeeting, AuditStore, AuditUser
 
 HERE = Path(__file__).resolve().parent
 LANG_TAGS = {"en": "en", "zh": "zh-Hant"}

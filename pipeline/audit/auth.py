@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..errors import AuditError
-from ..store import AuditMeeting, AuditStore, AuditUser
+from .store import AuditMeeting, AuditStore, AuditUser
 
 ROLES = ("supervisor", "rep")
 MIN_PASSWORD = 8

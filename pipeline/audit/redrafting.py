@@ -7,18 +7,18 @@ The outputs go beside the first memo as ``NAME.reviewed.*``; the first memo stay
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from ..draft import output_paths
-from ..notes import NotesOptions, build_notes, memo_from_labels
-from ..outputs import write_json, write_text, write_with
-from ..render import MemoDetails, build_context, render_memo, template_key, template_path
-from ..srt import to_srt
-from ..store import AuditMeeting, AuditStore, Recording
-from ..types import MEMO_SECTIONS, Bullet, Category, Notes, Transcript
+from ..draft import write_outputs
+from ..memo.render import MemoDetails
+from ..notes.build import NotesOptions, build_notes, memo_from_labels
+from ..notes.classify import rules_version
+from ..outputs import output_paths
+from ..runs.store import Recording
+from ..types import Bullet, Notes, Transcript
+from .store import AuditMeeting, AuditStore
 from .views import corrected_transcript
 
 OVERRIDE_RULE = "audit.override"
@@ -63,30 +63,16 @@ def redraft(audit: AuditStore, meeting: AuditMeeting, user: str) -> int:
     rows = audit.segment_rows(meeting.transcript_id)
     transcript = corrected_transcript(audit.transcript_data(meeting.transcript_id), rows)
     overrides = audit.category_overrides(meeting.recording_id)
-    rep_speaker = (meeting.settings.get("notes") or {}).get("rep_speaker", "rep")
-    notes = notes_with_overrides(transcript, overrides, NotesOptions(rep_speaker=rep_speaker))
+    settings = meeting.settings
+    notes = notes_with_overrides(transcript, overrides, NotesOptions(rep_speaker=settings.rep_speaker))
 
     first_memo = Path(meeting.memo_path)
     stem = first_memo.name.removesuffix(".memo.docx").removesuffix(".reviewed")
-    paths = output_paths(first_memo.with_name(f"{stem}.reviewed.wav"), None)
+    paths = output_paths(first_memo, stem=f"{stem}.reviewed")
     details = MemoDetails(
-        rep=meeting.rep,
-        company=str((meeting.settings.get("details") or {}).get("company", "")),
-        distributor=meeting.distributor,
-        date=meeting.date,
+        rep=meeting.rep, company=settings.company, distributor=meeting.distributor, date=meeting.date
     )
-    templates = meeting.settings.get("templates")
-    context = build_context(transcript, notes, details)
-    memo_bytes = io.BytesIO()
-    render_memo(
-        context,
-        template_path(template_key(notes, transcript.script), templates and Path(templates)),
-        memo_bytes,
-    )
-    write_json(paths["transcript"], transcript.to_dict())
-    write_json(paths["notes"], notes.to_dict())
-    write_text(paths["srt"], to_srt(transcript))
-    write_with(paths["memo"], lambda f: f.writelines([memo_bytes.getvalue()]))
+    write_outputs(transcript, notes, details, paths, Path(settings.templates) if settings.templates else None)
 
     audio = Path(meeting.audio_path)
     rec = Recording(
@@ -97,9 +83,12 @@ def redraft(audit: AuditStore, meeting: AuditMeeting, user: str) -> int:
         distributor=meeting.distributor,
         meeting_date=meeting.date,
     )
-    settings = {**meeting.settings, "audit": {"redraft_of": meeting.run_id, "by": user}}
+    recorded_settings = {**settings.to_dict(), "audit": {"redraft_of": meeting.run_id, "by": user}}
     store = audit.store
-    run_id = store.start_run(rec, command="audit", settings=settings, memo_path=paths["memo"])
+    run_id = store.start_run(
+        rec, command="audit", settings=recorded_settings, memo_path=paths["memo"],
+        rules_version=rules_version(),
+    )  # fmt: skip
     store.finish_run(
         run_id,
         transcript,
@@ -110,11 +99,3 @@ def redraft(audit: AuditStore, meeting: AuditMeeting, user: str) -> int:
     )
     audit.log_redraft(meeting, run_id, user)
     return run_id
-
-
-def section_of(notes: Notes, seg_id: int) -> Category | None:
-    """The memo section whose bullets cite ``seg_id`` (tests and the page)."""
-    for name in MEMO_SECTIONS:
-        if any(seg_id in b.segments for b in notes.memo.section(name)):
-            return name
-    return None

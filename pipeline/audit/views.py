@@ -10,9 +10,10 @@ import difflib
 from dataclasses import replace
 from typing import Any
 
-from ..render import clock
-from ..store import LOW_CONFIDENCE, AuditMeeting
+from ..memo.render import clock
+from ..runs.store import LOW_CONFIDENCE
 from ..types import MEMO_SECTIONS, Segment, Transcript
+from .store import AuditMeeting
 
 NEEDS_REVIEW_LOW_CONF = 0.10
 """A meeting with more than this share of low-confidence words needs a review."""

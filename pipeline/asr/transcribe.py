@@ -1,0 +1,465 @@
+"""Transcription with faster-whisper: segments stream out as they are decoded.
+
+Settings were chosen by measurement on real speech (``python -m bench.asr``, three
+sampling seeds per file): the previous text conditions the next window, no initial
+prompt unless a glossary is set (``GLOSSARY_PROMPT``), no
+``hallucination_silence_threshold`` (see ``PROMPTS`` and the tables below it). The
+language is zh or en: detected on the first speech, then per 30 s window
+(``_LanguageGate``), so English stretches of a Mandarin meeting stay English. Silero VAD
+is on, and filters remove invented text with the reason. Chinese output is converted to
+the configured script and given full-width punctuation afterwards.
+
+A recording is decoded as a stream and transcribed in windows of about ten minutes cut
+at a pause (``audio.windows``), so memory stays flat however long the meeting is.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, ModelError, NoSpeechError
+from ..types import Language, ModelInfo, RemovedSegment, Script, Segment, Source, Transcript, Word
+from . import audio as audio_mod
+from .filters import clean_segment, trim_overlaps
+from .model_store import EMBEDDED_MODEL, resolve_model
+from .resegment import resegment
+from .script import punctuate_zh, to_script
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_SEARCH_S = 120.0
+
+Progress = Callable[[float, float], None]
+"""Called with (seconds of audio done, total seconds) as segments arrive."""
+
+PROMPTS: dict[str, str | None] = {
+    # Measured on ../shared/corpus with the base model (python -m bench.asr; README,
+    # Benchmarks). Every prompt tried lost against none once the previous text conditions
+    # the next window: Mandarin, a short Simplified prompt 56 % CER against 35 % without
+    # (Traditional prompts were worse still, and a long one made the model write "０" for
+    # commas); English, a meeting prompt 25.7 % WER against 21.8 % (short clips reworded,
+    # and the prompt was read back over music). ``script.punctuate_zh`` punctuates Mandarin.
+    "zh": None,
+    "en": None,
+}
+CONDITION_ON_PREVIOUS_TEXT: dict[str, bool] = {"zh": True, "en": True}
+"""Measured with three seeds a file: on, Mandarin CER 33.08 % and English WER 24.20 %; off,
+34.62 % and 23.91 % (raw 34.19 / 25.21). Off loses Mandarin 1.5 points and fails memo <= raw;
+the English difference is about three words of a thousand. Loops it may feed are collapsed
+by the filters; a window in the other language is not conditioned (``_gated``)."""
+SILENCE_SKIP_S: dict[str, float | None] = {"zh": None, "en": None}
+"""``hallucination_silence_threshold`` per language: it skipped real fast speech (Mandarin
+tongue-twister clip 46 % -> 67 % CER; English noisy clip 41 % -> 50 % WER); VAD and the
+filters catch invented text instead (no text on silence, noise, music or meeting gaps)."""
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How to transcribe. Defaults were chosen by measurement (see README, Benchmarks).
+
+    Attributes:
+        model: ``"base"`` (the embedded model), any faster-whisper size name already in
+            the local cache, or a CTranslate2 model directory.
+        language: ``"zh"`` or ``"en"``; ``None`` detects between the two.
+        script: the Chinese script of the output, ``"hant"`` (Traditional) or ``"hans"``.
+        beam_size: beam search width; 5 is Whisper's reference setting.
+        batch_size: 0 decodes sequentially; more uses faster-whisper's
+            ``BatchedInferencePipeline`` with this many 30 s chunks at once (faster, but
+            known to drop words: faster-whisper #1179, #1351).
+        compute_type: CTranslate2 quantisation; int8 is fastest on CPUs.
+        device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+        cpu_threads: 0 uses every core.
+        vad: skip non-speech with Silero VAD (less time, fewer invented words).
+        min_silence_ms: VAD pause that splits speech regions (faster-whisper's 2000: at
+            500 the shorter regions changed decoding and cost a 12 s meeting clip 12 points).
+        vad_threshold: Silero speech probability above which a frame is speech.
+        speech_pad_ms: audio kept on each side of a VAD speech region.
+        temperatures: decoding temperatures, tried in turn when a segment fails the
+            compression-ratio or log-probability checks (Whisper's fallback).
+        condition_on_previous_text: feed the last text as the next prompt; ``None``
+            takes the measured choice for the language (``CONDITION_ON_PREVIOUS_TEXT``).
+        word_timestamps: word timings (needed by ``hallucination_silence_threshold``).
+        sentences: re-cut Whisper's segments into sentences with the word timings
+            (``pipeline.asr.resegment``), so each segment is one sentence of one speaker.
+        hallucination_silence_threshold: skip silent stretches longer than this many
+            seconds when a hallucination is suspected; ``None`` never; negative (the
+            default) takes the measured choice for the language (``SILENCE_SKIP_S``).
+        glossary: company, product and place names, passed to the model as hotwords
+            (and, for Mandarin, as the initial prompt: ``GLOSSARY_PROMPT``).
+        mixed_language: decode each 30 s window in zh or en, whichever it is clearly in
+            (``SWITCH_PROBABILITY``), so English stretches of a Mandarin meeting stay
+            English; off decodes the whole recording in its detected language.
+        initial_prompt: overrides the built-in prompt for the language and script.
+    """
+
+    model: str = EMBEDDED_MODEL
+    language: Language | None = None
+    script: Script = "hant"
+    beam_size: int = 5
+    batch_size: int = 0
+    compute_type: str = "int8"
+    device: str = "cpu"
+    cpu_threads: int = 0
+    vad: bool = True
+    min_silence_ms: int = 2000
+    vad_threshold: float = 0.5
+    speech_pad_ms: int = 400
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    condition_on_previous_text: bool | None = None
+    word_timestamps: bool = True
+    sentences: bool = True
+    hallucination_silence_threshold: float | None = -1.0
+    glossary: tuple[str, ...] = ()
+    mixed_language: bool = True
+    initial_prompt: str | None = None
+
+
+@functools.lru_cache(maxsize=2)
+def get_model(model: str, device: str, compute_type: str, cpu_threads: int) -> Any:
+    """Load a Whisper model once per process (keyed by its settings)."""
+    from faster_whisper import WhisperModel
+
+    path = resolve_model(model)
+    threads = cpu_threads or os.cpu_count() or 1
+    try:
+        return WhisperModel(
+            path, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
+        )
+    except Exception as e:  # faster-whisper raises plain Exceptions from huggingface_hub
+        raise ModelError(
+            f"cannot load model {model!r} ({type(e).__name__}); offline, only the embedded model "
+            "'base', a model directory, or a size name already in the local cache can be used"
+        ) from e
+
+
+def reset_models() -> None:
+    """Forget the loaded models (the next call loads them again)."""
+    get_model.cache_clear()
+    _batched.cache_clear()
+
+
+def detect_language(model: Any, samples: np.ndarray) -> Language:
+    """Pick zh or en, whichever the model finds more likely in the first speech.
+
+    Looks at the first two minutes first (Silero VAD over a whole window would cost as
+    much again as faster-whisper's own VAD pass), then at all of ``samples``.
+
+    Raises:
+        NoSpeechError: the VAD finds no speech in ``samples``.
+    """
+    head = int(LANGUAGE_SEARCH_S * audio_mod.SAMPLE_RATE)
+    for part in (samples[:head], samples) if len(samples) > head else (samples,):
+        try:
+            _, _, probs = model.detect_language(part, vad_filter=True, language_detection_segments=1)
+        except ValueError:  # VAD found nothing to concatenate
+            continue
+        p = dict(probs)
+        # Cantonese-accented or mixed speech can score "yue"; it is written Chinese here.
+        zh = p.get("zh", 0.0) + p.get("yue", 0.0)
+        return "zh" if zh >= p.get("en", 0.0) else "en"
+    raise NoSpeechError("no speech found")
+
+
+GLOSSARY_PROMPT: dict[str, bool] = {"zh": True, "en": False}
+"""Whether the glossary is also the initial prompt (it is always the hotwords). Measured on
+the samples with the names said in them (python -m bench.asr): Mandarin names found 4/9
+without a glossary, 8/9 as hotwords, 8/9 as hotwords and prompt, CER 11.2, 10.8 and 4.8 %;
+English 9/11, 10/11, 10/11, WER 3.7, 2.6 and 2.9 %."""
+
+
+def _prompt(options: TranscribeOptions, language: Language) -> str | None:
+    if options.initial_prompt is not None:
+        return options.initial_prompt
+    if options.glossary and GLOSSARY_PROMPT[language]:
+        # Names written as the memo wants them, so the model's first window follows suit.
+        return to_script("、".join(options.glossary) + "。", options.script)
+    return PROMPTS[language]
+
+
+def _convert(seg: Segment, language: Language, script: Script) -> Segment:
+    if language != "zh":
+        return seg
+    words = tuple(Word(w.start, w.end, to_script(w.word, script), w.probability) for w in seg.words)
+    return Segment(
+        id=seg.id, start=seg.start, end=seg.end, text=punctuate_zh(to_script(seg.text, script)),
+        speaker=seg.speaker, avg_logprob=seg.avg_logprob, no_speech_prob=seg.no_speech_prob,
+        words=words,
+    )  # fmt: skip
+
+
+SWITCH_PROBABILITY = 0.5
+"""Share of the zh+en language probability the other language needs before a 30 s window
+is decoded in it: lower, and noisy Mandarin windows flipped to English (translated)."""
+
+
+class _LanguageGate:
+    """The CTranslate2 model, with per-window language detection narrowed to zh and en.
+
+    faster-whisper's ``multilingual`` mode detects the language of every 30 s window from
+    the encoder output it already has (no extra encoding) but may answer any of 99
+    languages. Through this gate it answers the transcript's language unless the window
+    is clearly in the other one, so an English stretch of a Mandarin meeting is written
+    in English instead of being translated into Chinese by the Mandarin context.
+    """
+
+    def __init__(self, model: Any, home: Language) -> None:
+        self._model = model
+        self._home = home
+        self.last: str | None = None
+        """The language of the last window a prompt was built for."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def detect_language(self, features: Any) -> list[list[tuple[str, float]]]:
+        out = []
+        for result in self._model.detect_language(features):
+            p = dict(result)
+            zh = p.get("<|zh|>", 0.0) + p.get("<|yue|>", 0.0)
+            en = p.get("<|en|>", 0.0)
+            share = {"zh": zh / (zh + en or 1.0), "en": en / (zh + en or 1.0)}
+            other: Language = "en" if self._home == "zh" else "zh"
+            lang = other if share[other] >= SWITCH_PROBABILITY else self._home
+            rest: Language = self._home if lang == other else other
+            out.append([(f"<|{lang}|>", share[lang]), (f"<|{rest}|>", share[rest])])
+        return out
+
+
+def _gated(model: Any, home: Language) -> Any:
+    """A shallow copy of the WhisperModel that detects zh/en per window (shares weights).
+
+    A window in another language than the one before it is not conditioned on the
+    previous text: given Chinese text as the prompt, English speech decoded as English
+    looped until the sampling fallback wrote Chinese again.
+    """
+    gated = copy.copy(model)
+    gate = _LanguageGate(model.model, home)
+    gated.model = gate
+    build_prompt = model.get_prompt
+
+    def get_prompt(tokenizer: Any, previous_tokens: list[int], *args: Any, **kwargs: Any) -> list[int]:
+        language = tokenizer.language_code
+        if gate.last is not None and language != gate.last:
+            previous_tokens = []
+        gate.last = language
+        return build_prompt(tokenizer, previous_tokens, *args, **kwargs)
+
+    gated.get_prompt = get_prompt
+    return gated
+
+
+@functools.lru_cache(maxsize=2)
+def _batched(model: Any) -> Any:
+    from faster_whisper import BatchedInferencePipeline
+
+    return BatchedInferencePipeline(model)
+
+
+def _decode_kwargs(options: TranscribeOptions, language: Language) -> dict[str, Any]:
+    """The faster-whisper settings for ``options`` (the bench reuses them for raw runs)."""
+    return {
+        "language": language,
+        "beam_size": options.beam_size,
+        "temperature": options.temperatures,
+        "vad_filter": options.vad,
+        "vad_parameters": {
+            "min_silence_duration_ms": options.min_silence_ms,
+            "threshold": options.vad_threshold,
+            "speech_pad_ms": options.speech_pad_ms,
+        },
+        "condition_on_previous_text": (
+            CONDITION_ON_PREVIOUS_TEXT[language]
+            if options.condition_on_previous_text is None
+            else options.condition_on_previous_text
+        ),
+        "hallucination_silence_threshold": (
+            SILENCE_SKIP_S[language]
+            if options.hallucination_silence_threshold is not None
+            and options.hallucination_silence_threshold < 0
+            else options.hallucination_silence_threshold
+        ),
+        "word_timestamps": options.word_timestamps,
+        "initial_prompt": _prompt(options, language),
+        "hotwords": " ".join(options.glossary) or None,
+    }
+
+
+def _window_segments(
+    model: Any,
+    samples: np.ndarray,
+    offset: float,
+    options: TranscribeOptions,
+    language: Language,
+    first_id: int,
+    total: float,
+    removed: list[RemovedSegment] | None,
+    progress: Progress | None,
+) -> Iterator[Segment]:
+    if options.batch_size > 0:
+        raw, _info = _batched(model).transcribe(
+            samples, batch_size=options.batch_size, **_decode_kwargs(options, language)
+        )
+    elif options.mixed_language:
+        raw, _info = _gated(model, language).transcribe(
+            samples, multilingual=True, **_decode_kwargs(options, language)
+        )
+    else:
+        raw, _info = model.transcribe(samples, **_decode_kwargs(options, language))
+    next_id = first_id
+    prompt = _prompt(options, language)
+    end = offset + len(samples) / audio_mod.SAMPLE_RATE
+    for seg in trim_overlaps((_segment(s, offset) for s in raw), removed):
+        if progress is not None:
+            progress(min(seg.end, total), total)
+        kept, gone = clean_segment(_convert(seg, language, options.script), language, prompt, end)
+        if gone is not None and removed is not None:
+            removed.append(gone)
+        if kept is not None:
+            yield replace(kept, id=next_id)
+            next_id += 1
+
+
+def _segment(s: Any, offset: float) -> Segment:
+    """A faster-whisper segment on the recording's time line (``offset`` into it)."""
+    return Segment(
+        id=0,
+        start=round(offset + float(s.start), 3),
+        end=round(offset + float(s.end), 3),
+        text=s.text.strip(),
+        avg_logprob=float(s.avg_logprob),
+        no_speech_prob=float(s.no_speech_prob),
+        words=tuple(
+            Word(
+                round(offset + w.start, 3),
+                round(offset + w.end, 3),
+                w.word,
+                round(float(w.probability), 4),
+            )
+            for w in s.words or ()
+        ),
+    )
+
+
+@dataclass
+class _Stream:
+    """What streaming a recording learned about it (filled in as windows arrive)."""
+
+    samples: int = 0
+    peak: float = 0.0
+    language: Language | None = None
+
+
+def _stream_segments(
+    path: Path,
+    options: TranscribeOptions,
+    state: _Stream,
+    removed: list[RemovedSegment],
+    progress: Progress | None,
+    declared: float | None,
+) -> Iterator[Segment]:
+    """Segments of a recording decoded and transcribed window by window.
+
+    A window that is digital silence never reaches the model (nothing can be heard in it).
+    """
+    model = get_model(options.model, options.device, options.compute_type, options.cpu_threads)
+    state.language = options.language
+    next_id = 0
+    for offset, samples, last in audio_mod.windows(path, audio_mod.WINDOW_S):
+        state.samples += len(samples)
+        if not len(samples):
+            continue
+        peak = float(np.max(np.abs(samples)))
+        state.peak = max(state.peak, peak)
+        done = state.samples / audio_mod.SAMPLE_RATE
+        total = max(declared or 0.0, done)
+        if last and done < audio_mod.MIN_DURATION_S:
+            raise InputError(f"{path}: only {done:.1f} s of audio; a meeting recording is minutes long")
+        if audio_mod.peak_dbfs(samples) >= audio_mod.SILENCE_DBFS:
+            if state.language is None:
+                try:
+                    state.language = detect_language(model, samples)
+                except NoSpeechError:
+                    logger.debug("%s: no speech in the window at %.0f s", path, offset)
+            if state.language is not None:
+                for seg in _window_segments(
+                    model, samples, offset, options, state.language, next_id, total, removed, progress
+                ):
+                    next_id += 1
+                    yield seg
+        if progress is not None:
+            progress(done, done if last else total)
+
+
+def _sentences(segments: Iterable[Segment], state: _Stream, script: Script) -> Iterator[Segment]:
+    """One sentence per segment; Chinese punctuation written again for each new segment.
+
+    The text is converted to the script again: rebuilt from words converted one by one,
+    it can hold a character that OpenCC converts differently within the phrase (干, 幺).
+    """
+    for seg in resegment(segments):
+        yield replace(seg, text=punctuate_zh(to_script(seg.text, script))) if state.language == "zh" else seg
+
+
+def transcribe(
+    path: Path,
+    options: TranscribeOptions = TranscribeOptions(),
+    progress: Progress | None = None,
+) -> Transcript:
+    """Transcribe one recording into a ``Transcript`` (``meeting-transcript/1``).
+
+    Raises:
+        InputError: the file is missing, empty, not audio or too short.
+        NoSpeechError: nothing in it is speech.
+        ModelError: the model cannot be loaded.
+    """
+    import faster_whisper
+
+    from .probe import declared_duration, is_truncated
+
+    path = Path(path)
+    audio_mod.check_readable(path)
+    declared = declared_duration(path)
+    removed: list[RemovedSegment] = []
+    state = _Stream()
+    stream = _stream_segments(path, options, state, removed, progress, declared)
+    segments = tuple(_sentences(stream, state, options.script) if options.sentences else stream)
+    duration = state.samples / audio_mod.SAMPLE_RATE
+    if declared is not None and is_truncated(declared, duration):
+        raise InputError(
+            f"{path}: is truncated: {duration:.1f} s of the {declared:.1f} s it "
+            "declares could be decoded; copy the recording again from the recorder"
+        )
+    if state.peak <= 10 ** (audio_mod.SILENCE_DBFS / 20):
+        raise NoSpeechError(f"{path}: no speech found (the recording is silent)")
+    if not segments or state.language is None:
+        raise NoSpeechError(f"{path}: no speech found")
+    language = state.language
+    settings: dict[str, Any] = asdict(options)
+    settings["language"] = language
+    settings["glossary"] = list(options.glossary)
+    settings["temperatures"] = list(options.temperatures)
+    effective = _decode_kwargs(options, language)
+    for key in ("condition_on_previous_text", "hallucination_silence_threshold", "initial_prompt"):
+        settings[key] = effective[key]
+    return Transcript(
+        language=language,
+        script=options.script if language == "zh" else None,
+        segments=segments,
+        source=Source(path=str(path), sha256=audio_mod.file_sha256(path), duration_s=round(duration, 3)),
+        model=ModelInfo(
+            name=options.model,
+            compute_type=options.compute_type,
+            engine_version=f"faster-whisper {faster_whisper.__version__}",
+        ),
+        removed=tuple(removed),
+        settings=settings,
+    )

@@ -1,0 +1,380 @@
+"""The audit page's tables and queries, over the run store's tables.
+
+Accounts, the review log and review states live here (migration 0002 creates them);
+everything else only reads the run tables of ``pipeline.runs.store``, except
+``update_segment`` (a supervisor's correction of one segment of the current transcript).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import StoreError
+from ..runs.recorded import RunSettings
+from ..runs.store import (
+    Store,
+    as_utc,
+    memos,
+    metadata,
+    notes_table,
+    recordings,
+    runs,
+    segments,
+    transcripts,
+    utcnow,
+)
+
+audit_users = sa.Table(
+    "audit_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("rep", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("recording_id", sa.Integer, sa.ForeignKey("recordings.id"), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id")),
+    sa.Column("seg_id", sa.Integer),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("before", sa.Text),
+    sa.Column("after", sa.Text),
+    sa.Column("comment", sa.Text),
+    sa.Index("ix_audit_log_recording", "recording_id", "id"),
+)
+
+audit_reviews = sa.Table(
+    "audit_reviews",
+    metadata,
+    sa.Column("recording_id", sa.Integer, sa.ForeignKey("recordings.id"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("comment", sa.Text),
+)
+
+REVIEW_STATES = ("unreviewed", "reviewed", "approved")
+
+
+@dataclass(frozen=True)
+class AuditUser:
+    """An account of the audit page: a ``supervisor`` sees every meeting, a ``rep`` their own."""
+
+    id: int
+    name: str
+    role: str
+    rep: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class AuditMeeting:
+    """A recording with its current (latest finished) run, as the audit page shows it."""
+
+    recording_id: int
+    run_id: int
+    transcript_id: int
+    sha256: str
+    audio_path: str
+    rep: str
+    distributor: str
+    language: str
+    script: str | None
+    date: str
+    duration_s: float
+    memo_path: str
+    bullets: dict[str, int]
+    parting_question: str
+    low_conf_share: float | None
+    removed: int
+    review: str
+    review_by: str
+    review_comment: str
+    settings: RunSettings
+
+
+def _audit_meeting(row: Any) -> AuditMeeting:
+    data = row.data or {}
+    return AuditMeeting(
+        recording_id=int(row.recording_id),
+        run_id=int(row.run_id),
+        transcript_id=int(row.transcript_id),
+        sha256=row.sha256,
+        audio_path=row.audio_path,
+        rep=row.rep or "",
+        distributor=row.distributor or "",
+        language=row.language or "",
+        script=row.script,
+        date=row.meeting_date or "",
+        duration_s=float(row.duration_s or 0.0),
+        memo_path=row.memo_path,
+        bullets=dict(row.bullets or {}),
+        parting_question=row.parting_question or "",
+        low_conf_share=row.low_conf_share,
+        removed=len(data.get("removed") or ()),
+        review=row.review or "unreviewed",
+        review_by=row.review_by or "",
+        review_comment=row.review_comment or "",
+        settings=RunSettings.from_dict(row.settings),
+    )
+
+
+class AuditStore:
+    """The audit page's reads and writes, over an open ``Store``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def add_user(self, name: str, role: str, rep: str, password_hash: str) -> AuditUser:
+        """Create an account; raises ``StoreError`` when the name is taken."""
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(audit_users.c.id).where(audit_users.c.name == name)).first():
+                raise StoreError(f"user {name!r} exists already; pick another name")
+            conn.execute(
+                sa.insert(audit_users).values(
+                    name=name, role=role, rep=rep, password_hash=password_hash, created_at=utcnow()
+                )
+            )
+        user = self.user(name)
+        assert user is not None
+        return user
+
+    def user(self, name: str) -> AuditUser | None:
+        """The account called ``name``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(audit_users).where(audit_users.c.name == name)).first()
+        if row is None:
+            return None
+        return AuditUser(int(row.id), row.name, row.role, row.rep, row.password_hash)
+
+    # -- meetings ------------------------------------------------------------------------
+
+    def _current_runs(self) -> Any:
+        return (
+            sa.select(sa.func.max(runs.c.id).label("run_id"))
+            .join(transcripts, transcripts.c.run_id == runs.c.id)
+            .where(runs.c.status == "done")
+            .group_by(runs.c.recording_id)
+            .subquery()
+        )
+
+    def _meetings_query(self) -> Any:
+        current = self._current_runs()
+        return (
+            sa.select(
+                recordings.c.id.label("recording_id"),
+                recordings.c.sha256,
+                recordings.c.path.label("audio_path"),
+                runs.c.id.label("run_id"),
+                runs.c.settings,
+                transcripts.c.id.label("transcript_id"),
+                transcripts.c.script,
+                transcripts.c.data,
+                memos.c.path.label("memo_path"),
+                memos.c.rep,
+                memos.c.distributor,
+                memos.c.language,
+                memos.c.meeting_date,
+                memos.c.duration_s,
+                memos.c.bullets,
+                memos.c.parting_question,
+                memos.c.low_conf_share,
+                audit_reviews.c.status.label("review"),
+                audit_reviews.c.user.label("review_by"),
+                audit_reviews.c.comment.label("review_comment"),
+            )
+            .join(current, current.c.run_id == runs.c.id)
+            .join(recordings, recordings.c.id == runs.c.recording_id)
+            .join(transcripts, transcripts.c.run_id == runs.c.id)
+            .join(memos, memos.c.run_id == runs.c.id)
+            .outerjoin(audit_reviews, audit_reviews.c.recording_id == recordings.c.id)
+        )
+
+    def meetings(
+        self,
+        *,
+        rep: str | None = None,
+        language: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        review: str | None = None,
+        search: str | None = None,
+    ) -> list[AuditMeeting]:
+        """Meetings with a finished run, newest first, narrowed by the filters given."""
+        q = self._meetings_query()
+        if rep is not None:
+            q = q.where(memos.c.rep == rep)
+        if language:
+            q = q.where(memos.c.language == language)
+        if date_from:
+            q = q.where(memos.c.meeting_date >= date_from)
+        if date_to:
+            q = q.where(memos.c.meeting_date <= date_to)
+        if review == "unreviewed":
+            q = q.where(audit_reviews.c.status.is_(None) | (audit_reviews.c.status == "unreviewed"))
+        elif review:
+            q = q.where(audit_reviews.c.status == review)
+        if search:
+            q = q.where(transcripts.c.id.in_(self._search(search)))
+        q = q.order_by(memos.c.meeting_date.desc(), recordings.c.id.desc())
+        with self.engine.connect() as conn:
+            return [_audit_meeting(row) for row in conn.execute(q)]
+
+    def _search(self, text: str) -> Any:
+        """Transcript ids whose segments contain ``text`` (FTS5 trigram index on SQLite)."""
+        if self.engine.dialect.name == "sqlite" and len(text) >= 3:
+            # A quoted FTS5 string is a phrase; a trigram index matches it as a substring.
+            phrase = '"' + text.replace('"', '""') + '"'
+            fts = sa.table("segments_fts", sa.column("rowid"))
+            hits = sa.select(fts.c.rowid).where(sa.text("segments_fts MATCH :q").bindparams(q=phrase))
+            return sa.select(segments.c.transcript_id).where(segments.c.id.in_(hits))
+        # Under three characters a trigram index cannot help; PostgreSQL: ILIKE (pg_trgm can index it).
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return sa.select(segments.c.transcript_id).where(segments.c.text.ilike(f"%{escaped}%", escape="\\"))
+
+    def meeting(self, recording_id: int) -> AuditMeeting | None:
+        """One meeting by its recording id (``None`` when it has no finished run)."""
+        q = self._meetings_query().where(recordings.c.id == recording_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return _audit_meeting(row) if row is not None else None
+
+    def reps(self) -> list[str]:
+        """Every rep name that has a memo, for the filter."""
+        q = sa.select(memos.c.rep).where(memos.c.rep.is_not(None), memos.c.rep != "").distinct()
+        with self.engine.connect() as conn:
+            return sorted(r.rep for r in conn.execute(q))
+
+    def transcript_data(self, transcript_id: int) -> dict[str, Any]:
+        """A transcript as it was written (JSON)."""
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                sa.select(transcripts.c.data).where(transcripts.c.id == transcript_id)
+            ).scalar_one()
+        return dict(data)
+
+    def notes_data(self, run_id: int) -> dict[str, Any]:
+        """The notes of a run (JSON)."""
+        with self.engine.connect() as conn:
+            data = conn.execute(
+                sa.select(notes_table.c.data).where(notes_table.c.run_id == run_id)
+            ).scalar_one()
+        return dict(data)
+
+    def segment_rows(self, transcript_id: int) -> list[Any]:
+        """The segment rows of a transcript (with any corrections), in order."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(segments)
+                    .where(segments.c.transcript_id == transcript_id)
+                    .order_by(segments.c.seg_id)
+                )
+            )
+
+    # -- review --------------------------------------------------------------------------
+
+    def update_segment(
+        self,
+        meeting: AuditMeeting,
+        seg_id: int,
+        user: str,
+        *,
+        text: str | None = None,
+        category: str | None = None,
+    ) -> bool:
+        """Correct one segment's text and/or category; each change is logged. True if anything changed."""
+        where = (segments.c.transcript_id == meeting.transcript_id) & (segments.c.seg_id == seg_id)
+        changed = False
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(segments).where(where)).first()
+            if row is None:
+                raise StoreError(f"segment {seg_id} is not in this meeting's transcript")
+            for field, new in (("text", text), ("category", category)):
+                old = getattr(row, field)
+                if new is None or new == (old or ""):
+                    continue
+                conn.execute(sa.update(segments).where(where).values({field: new}))
+                self._log(conn, meeting, user, field, old, new, seg_id=seg_id)
+                changed = True
+        return changed
+
+    def set_review(self, meeting: AuditMeeting, status: str, user: str, comment: str) -> None:
+        """Mark a meeting ``reviewed``, ``approved`` or ``unreviewed``; logged with the comment."""
+        if status not in REVIEW_STATES:
+            raise StoreError(
+                f"review status {status!r} is not known; expected one of: {', '.join(REVIEW_STATES)}"
+            )
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(audit_reviews).where(audit_reviews.c.recording_id == meeting.recording_id))
+            conn.execute(
+                sa.insert(audit_reviews).values(
+                    recording_id=meeting.recording_id, status=status, user=user, at=utcnow(), comment=comment
+                )
+            )
+            self._log(conn, meeting, user, "review", meeting.review, status, comment=comment)
+
+    def log_redraft(self, meeting: AuditMeeting, new_run_id: int, user: str) -> None:
+        """Record that ``user`` re-drafted the memo (run ``meeting.run_id`` -> ``new_run_id``)."""
+        with self.engine.begin() as conn:
+            self._log(conn, meeting, user, "redraft", f"run {meeting.run_id}", f"run {new_run_id}")
+
+    def category_overrides(self, recording_id: int) -> dict[int, str]:
+        """The supervisors' category for each corrected segment (latest correction wins)."""
+        q = (
+            sa.select(audit_log.c.seg_id, audit_log.c.after)
+            .where(audit_log.c.recording_id == recording_id, audit_log.c.action == "category")
+            .order_by(audit_log.c.id)
+        )
+        with self.engine.connect() as conn:
+            return {int(r.seg_id): r.after for r in conn.execute(q)}
+
+    def history(self, recording_id: int) -> list[dict[str, Any]]:
+        """Every logged change of a meeting, newest first."""
+        q = (
+            sa.select(audit_log)
+            .where(audit_log.c.recording_id == recording_id)
+            .order_by(audit_log.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            return [{**r._mapping, "at": as_utc(r.at)} for r in conn.execute(q)]
+
+    def _log(
+        self,
+        conn: sa.Connection,
+        meeting: AuditMeeting,
+        user: str,
+        action: str,
+        before: str | None,
+        after: str | None,
+        *,
+        seg_id: int | None = None,
+        comment: str = "",
+    ) -> None:
+        conn.execute(
+            sa.insert(audit_log).values(
+                recording_id=meeting.recording_id,
+                run_id=meeting.run_id,
+                seg_id=seg_id,
+                user=user,
+                at=utcnow(),
+                action=action,
+                before=before,
+                after=after,
+                comment=comment or None,
+            )
+        )

@@ -1,0 +1,504 @@
+"""The run store: every batch and watch run recorded in a database (SQLite or PostgreSQL).
+
+Tables (see ``migrations/versions/`` for the schema as created):
+
+- ``recordings``: one row per distinct recording content (sha256), with the last path seen.
+- ``runs``: one row per attempt to draft a recording: the settings actually used (and
+  their key), model, rules version, package versions, timings, status and error.
+- ``transcripts`` and ``segments``: the transcript of a finished run, whole (JSON) and one
+  row per segment (text, times, speaker, label), so the audit view can filter, search
+  and correct segment by segment.
+- ``notes``: the notes JSON of a finished run; ``memos``: the memo path and the roll-up
+  figures (bullets per section, open questions, parting question, low-confidence share).
+
+The schema is created and upgraded by Alembic when a store is opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import StoreError
+from ..types import MemoContent, Transcript
+
+logger = logging.getLogger(__name__)
+
+LOW_CONFIDENCE = 0.5
+"""A word whose probability is below this counts as low-confidence."""
+
+PACKAGES = ("meeting-memo", "faster-whisper", "ctranslate2", "spacy", "docxtpl", "opencc", "sqlalchemy")
+
+metadata = sa.MetaData()
+
+recordings = sa.Table(
+    "recordings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("rep", sa.Text),
+    sa.Column("distributor", sa.Text),
+    sa.Column("language", sa.String(8)),
+    sa.Column("meeting_date", sa.String(10)),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("recording_id", sa.Integer, sa.ForeignKey("recordings.id"), nullable=False),
+    sa.Column("command", sa.String(16), nullable=False),
+    sa.Column("source_path", sa.Text, nullable=False),
+    sa.Column("settings_key", sa.String(16), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("model", sa.Text),
+    sa.Column("rules_version", sa.String(32)),
+    sa.Column("versions", sa.JSON),
+    sa.Column("memo_path", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("seconds", sa.Float),
+    sa.Index("ix_runs_lookup", "recording_id", "settings_key", "status"),
+)
+
+transcripts = sa.Table(
+    "transcripts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False, unique=True),
+    sa.Column("recording_id", sa.Integer, sa.ForeignKey("recordings.id"), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("script", sa.String(8)),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("path", sa.Text),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+segments = sa.Table(
+    "segments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id"), nullable=False),
+    sa.Column("seg_id", sa.Integer, nullable=False),
+    sa.Column("start", sa.Float, nullable=False),
+    sa.Column("end", sa.Float, nullable=False),
+    sa.Column("speaker", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("clean_text", sa.Text),
+    sa.Column("category", sa.String(16)),
+    sa.Column("avg_logprob", sa.Float),
+    sa.Column("words", sa.Integer),
+    sa.Column("low_conf_words", sa.Integer),
+    sa.Index("ix_segments_transcript", "transcript_id", "seg_id"),
+)
+
+notes_table = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False, unique=True),
+    sa.Column("rules_version", sa.String(32)),
+    sa.Column("path", sa.Text),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+memos = sa.Table(
+    "memos",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False, unique=True),
+    sa.Column("recording_id", sa.Integer, sa.ForeignKey("recordings.id"), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("meeting_date", sa.String(10)),
+    sa.Column("rep", sa.Text),
+    sa.Column("distributor", sa.Text),
+    sa.Column("language", sa.String(8)),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("bullets", sa.JSON, nullable=False),
+    sa.Column("open_questions", sa.Integer, nullable=False),
+    sa.Column("parting_question", sa.Text),
+    sa.Column("low_conf_share", sa.Float),
+)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What the store needs to know of a recording before it is drafted."""
+
+    sha256: str
+    path: Path
+    size: int
+    rep: str = ""
+    distributor: str = ""
+    meeting_date: str = ""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of ``runs``, as the batch and watcher read it back."""
+
+    id: int
+    sha256: str
+    source_path: str
+    settings_key: str
+    memo_path: str | None
+    status: str
+    error: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """One line of the weekly roll-up."""
+
+    date: str
+    rep: str
+    distributor: str
+    language: str
+    duration_s: float
+    bullets: dict[str, int]
+    open_questions: int
+    parting_question: str
+    low_conf_share: float | None
+    status: str
+    source: str
+    memo: str
+    error: str = ""
+
+
+def settings_key(settings: dict[str, Any]) -> str:
+    """A short stable hash of run settings: equal settings, equal key."""
+    text = json.dumps(settings, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape a memo, recorded with every run."""
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def low_confidence_share(transcript: Transcript) -> float | None:
+    """Share of words the model gave a probability under ``LOW_CONFIDENCE``; ``None`` without words."""
+    probs = [w.probability for s in transcript.segments for w in s.words if w.probability is not None]
+    if not probs:
+        return None
+    return sum(p < LOW_CONFIDENCE for p in probs) / len(probs)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands datetimes back naive; they were written in UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def _migrate(engine: sa.Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Store:
+    """A run store at a SQLAlchemy URL, migrated to the current schema when opened.
+
+    Raises:
+        StoreError: the database cannot be reached, created or migrated.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            if url.startswith("sqlite:///"):
+                Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+                self.engine = sa.create_engine(url, connect_args={"timeout": 60})
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            else:
+                self.engine = sa.create_engine(url, pool_pre_ping=True)
+            _migrate(self.engine)
+        except ModuleNotFoundError as e:
+            raise StoreError(
+                f"the database driver {e.name!r} is missing; for PostgreSQL install meeting-memo[postgres]"
+            ) from e
+        except (sa.exc.SQLAlchemyError, OSError) as e:
+            raise StoreError(f"cannot open the run store {url}: {e.__class__.__name__}: {e}") from e
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # -- recordings and runs -------------------------------------------------------------
+
+    def _recording_id(self, conn: sa.Connection, rec: Recording) -> int:
+        row = conn.execute(sa.select(recordings.c.id).where(recordings.c.sha256 == rec.sha256)).first()
+        values = {"path": str(rec.path), "size": rec.size}
+        if row is not None:
+            conn.execute(sa.update(recordings).where(recordings.c.id == row.id).values(**values))
+            return int(row.id)
+        result = conn.execute(
+            sa.insert(recordings).values(
+                sha256=rec.sha256,
+                rep=rec.rep,
+                distributor=rec.distributor,
+                meeting_date=rec.meeting_date or None,
+                first_seen=utcnow(),
+                **values,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def latest_run(self, sha256: str, key: str, status: str | None = None) -> RunRecord | None:
+        """The latest run of a recording with these settings (and this status, when given)."""
+        query = (
+            sa.select(runs, recordings.c.sha256)
+            .join(recordings, runs.c.recording_id == recordings.c.id)
+            .where(recordings.c.sha256 == sha256, runs.c.settings_key == key)
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        )
+        if status is not None:
+            query = query.where(runs.c.status == status)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _run_record(row) if row is not None else None
+
+    def runs_of(self, sha256: str) -> list[RunRecord]:
+        """Every run of a recording, oldest first."""
+        query = (
+            sa.select(runs, recordings.c.sha256)
+            .join(recordings, runs.c.recording_id == recordings.c.id)
+            .where(recordings.c.sha256 == sha256)
+            .order_by(runs.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_run_record(row) for row in conn.execute(query)]
+
+    def start_run(
+        self,
+        rec: Recording,
+        *,
+        command: str,
+        settings: dict[str, Any],
+        memo_path: Path,
+        model: str = "",
+        rules_version: str = "",
+    ) -> int:
+        """Record that drafting ``rec`` has begun; returns the run id.
+
+        A run of the same recording and settings that never finished (killed, interrupted)
+        is taken over rather than left beside a new one: a recording has one run per attempt
+        that ended, and at most one unfinished.
+        """
+        key = settings_key(settings)
+        values = {
+            "command": command,
+            "source_path": str(rec.path),
+            "settings": settings,
+            "model": model,
+            "rules_version": rules_version,
+            "versions": package_versions(),
+            "memo_path": str(memo_path),
+            "status": "running",
+            "error": None,
+            "started_at": utcnow(),
+            "finished_at": None,
+        }
+        with self.engine.begin() as conn:
+            rid = self._recording_id(conn, rec)
+            stale = conn.execute(
+                sa.select(runs.c.id)
+                .where(
+                    runs.c.recording_id == rid,
+                    runs.c.settings_key == key,
+                    runs.c.status.in_(("running", "interrupted")),
+                )
+                .order_by(runs.c.id.desc())
+                .limit(1)
+            ).first()
+            if stale is not None:
+                conn.execute(sa.update(runs).where(runs.c.id == stale.id).values(**values))
+                return int(stale.id)
+            result = conn.execute(sa.insert(runs).values(recording_id=rid, settings_key=key, **values))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def fail_run(self, run_id: int, error: str, seconds: float, status: str = "failed") -> None:
+        """Record that a run failed (or was ``interrupted``), with its one-line reason."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(runs)
+                .where(runs.c.id == run_id)
+                .values(status=status, error=error, finished_at=utcnow(), seconds=seconds)
+            )
+
+    def finish_run(
+        self,
+        run_id: int,
+        transcript: Transcript,
+        notes: dict[str, Any],
+        paths: dict[str, Path],
+        seconds: float,
+        details: dict[str, str],
+    ) -> None:
+        """Record a finished run: its transcript, segments, notes and memo, in one transaction."""
+        memo = MemoContent.from_dict(notes.get("memo") or {})
+        labels = {int(s["id"]): s for s in notes.get("segments") or ()}
+        with self.engine.begin() as conn:
+            run = conn.execute(sa.select(runs.c.recording_id).where(runs.c.id == run_id)).one()
+            rec_id = int(run.recording_id)
+            conn.execute(
+                sa.update(recordings)
+                .where(recordings.c.id == rec_id)
+                .values(
+                    duration_s=transcript.duration_s,
+                    language=transcript.language,
+                    rep=details.get("rep", ""),
+                    distributor=details.get("distributor", ""),
+                    meeting_date=details.get("date") or None,
+                )
+            )
+            tid = conn.execute(
+                sa.insert(transcripts).values(
+                    run_id=run_id,
+                    recording_id=rec_id,
+                    language=transcript.language,
+                    script=transcript.script,
+                    duration_s=transcript.duration_s,
+                    path=str(paths.get("transcript", "")),
+                    data=transcript.to_dict(),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            rows = [
+                {
+                    "transcript_id": tid,
+                    "seg_id": s.id,
+                    "start": s.start,
+                    "end": s.end,
+                    "speaker": s.speaker,
+                    "text": s.text,
+                    "clean_text": labels.get(s.id, {}).get("clean_text"),
+                    "category": labels.get(s.id, {}).get("category"),
+                    "avg_logprob": s.avg_logprob,
+                    "words": len(s.words),
+                    "low_conf_words": sum(
+                        1 for w in s.words if w.probability is not None and w.probability < LOW_CONFIDENCE
+                    ),
+                }
+                for s in transcript.segments
+            ]
+            if rows:
+                conn.execute(sa.insert(segments), rows)
+            conn.execute(
+                sa.insert(notes_table).values(
+                    run_id=run_id,
+                    rules_version=notes.get("rules_version"),
+                    path=str(paths.get("notes", "")),
+                    data=notes,
+                )
+            )
+            conn.execute(
+                sa.insert(memos).values(
+                    run_id=run_id,
+                    recording_id=rec_id,
+                    path=str(paths["memo"]),
+                    meeting_date=details.get("date") or None,
+                    rep=details.get("rep", ""),
+                    distributor=details.get("distributor", ""),
+                    language=transcript.language,
+                    duration_s=transcript.duration_s,
+                    bullets=memo.section_counts(),
+                    open_questions=memo.open_questions,
+                    parting_question=memo.parting_question.text if memo.parting_question else None,
+                    low_conf_share=low_confidence_share(transcript),
+                )
+            )
+            conn.execute(
+                sa.update(runs)
+                .where(runs.c.id == run_id)
+                .values(status="done", error=None, finished_at=utcnow(), seconds=seconds)
+            )
+
+    # -- reading back ----------------------------------------------------------------------
+
+    def meeting_row(self, run_id: int) -> MeetingRow | None:
+        """The roll-up line of a finished run."""
+        query = (
+            sa.select(memos, runs.c.status, runs.c.source_path)
+            .join(runs, memos.c.run_id == runs.c.id)
+            .where(memos.c.run_id == run_id)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return MeetingRow(
+            date=row.meeting_date or "",
+            rep=row.rep or "",
+            distributor=row.distributor or "",
+            language=row.language or "",
+            duration_s=float(row.duration_s or 0.0),
+            bullets=dict(row.bullets),
+            open_questions=int(row.open_questions),
+            parting_question=row.parting_question or "",
+            low_conf_share=row.low_conf_share,
+            status=row.status,
+            source=row.source_path,
+            memo=row.path,
+        )
+
+    def count(self, table: sa.Table) -> int:
+        """Number of rows in one of the store's tables (for tests and summaries)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets a reader (the audit page) work while a batch writes.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _run_record(row: Any) -> RunRecord:
+    return RunRecord(
+        id=int(row.id),
+        sha256=row.sha256,
+        source_path=row.source_path,
+        settings_key=row.settings_key,
+        memo_path=row.memo_path,
+        status=row.status,
+        error=row.error,
+        started_at=as_utc(row.started_at),  # type: ignore[arg-type]
+        finished_at=as_utc(row.finished_at),
+    )
