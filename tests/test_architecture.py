@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
 # pair is listed in ALSO.
 FLOORS = {
     "__init__": 9,  # the public API re-exports from every floor, lazily
+    "__main__": 9,  # python -m pipeline: the memo command
     "cli": 8,
     "audit": 7,
     "runs": 6,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
@@ -92,7 +93,31 @@ def test_wrong_schema_json_is_one_line(tmp_path: Path) -> None:
     assert "not a meeting transcript" in result.output
 
 
-def test_unknown_script_lists_the_choices(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["draft", "x.wav", "--script", "latin"])
-    assert result.exit_code == 1
-    assert "expected one of: hant, hans" in result.output
+COMMANDS_WITH_CHOICES = {
+    "draft": ["draft", "{rec}"],
+    "transcribe": ["transcribe", "{rec}", "-o", "{out}/t.json"],
+    "batch": ["batch", "{rec}", "-o", "{out}", "--db", "{out}/runs.sqlite"],
+    "watch": ["watch", "{inbox}", "-o", "{out}", "--db", "{out}/runs.sqlite"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS_WITH_CHOICES))
+@pytest.mark.parametrize(
+    ("flag", "value", "choices"),
+    [("--script", "latin", "hant, hans"), ("--language", "fr", "zh, en")],
+)
+def test_a_bad_choice_stops_every_command_before_any_file_is_touched(
+    tmp_path: Path, command: str, flag: str, value: str, choices: str
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rec = inbox / "m.wav"
+    rec.write_bytes(b"RIFF")
+    out = tmp_path / "out"
+    args = [a.format(rec=rec, out=out, inbox=inbox) for a in COMMANDS_WITH_CHOICES[command]]
+    result = runner.invoke(app, [*args, flag, value])
+    assert result.exit_code == 1, result.output
+    assert f"expected one of: {choices}" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert sorted(p.name for p in inbox.iterdir()) == ["m.wav"]

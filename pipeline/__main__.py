@@ -1,0 +1,5 @@
+"""``python -m pipeline``: the ``memo`` command."""
+
+from .cli import main
+
+main()
