@@ -94,10 +94,15 @@ def check_outputs_free(source: Path, outdir: Path | None) -> None:
     except (OSError, ValueError, KeyError, TypeError):
         return  # not ours to judge; the draft will replace it as before
     if other != source.name:
-        raise InputError(
-            f"{source}: its memo would replace the one drafted from {other} in {existing.parent}; "
-            "rename one of the recordings or draft into another folder (-o)"
-        )
+        raise name_clash(source, other, f"in {existing.parent}")
+
+
+def name_clash(source: Path, other: str, where: str) -> InputError:
+    """The error for two recordings of one name (``meeting.mp3``, ``meeting.m4a``): one memo."""
+    return InputError(
+        f"{source}: its memo would replace the one drafted from {other} {where}; "
+        "rename one of the recordings or draft into another folder (-o)"
+    )
 
 
 def wait_until_complete(path: Path, settle_s: float = 1.0) -> None:

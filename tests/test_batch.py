@@ -110,7 +110,7 @@ def test_two_recordings_of_one_name_do_not_share_a_memo(tmp_path: Path, store: S
     second.write_bytes(b"another recording, same name " * 100)
     report = run_batch([first, second], opts(tmp_path), store, draft_fn=fake)
     assert [i.status for i in report.items] == ["done", "failed"]
-    assert "would replace the one of meeting0.wav" in report.items[1].error
+    assert "would replace the one drafted from meeting0.wav in this batch" in report.items[1].error
     assert "rename one of the recordings" in report.items[1].error
     assert fake.calls == [first]
 

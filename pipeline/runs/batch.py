@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..asr.probe import declared_duration
-from ..draft import DraftFailure, DraftFn, DraftOptions, draft, meeting_date, safe_draft
+from ..draft import DraftFailure, DraftFn, DraftOptions, draft, meeting_date, name_clash, safe_draft
 from ..outputs import is_transcript, output_paths
 from . import recorded
 from .recorded import Item, Status, is_recording
@@ -198,9 +198,8 @@ def run_batch(
             continue
         memo = output_paths(path, options.draft.outdir)["memo"]
         if memo in memos:  # meeting.mp3 and meeting.m4a: one memo would replace the other
-            item = Item(path, "failed", checked.sha256, error=(
-                f"{path}: its memo would replace the one of {memos[memo].name} in this batch; "
-                "rename one of the recordings"))  # fmt: skip
+            error = str(name_clash(path, memos[memo].name, "in this batch"))
+            item = Item(path, "failed", checked.sha256, error=error)
             items.append(item)
             emit(Finished(item))
             continue
