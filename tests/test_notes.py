@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 
 from pipeline.notes.build import NotesOptions, build_notes, notes_to_json
-from pipeline.types import Segment, Transcript
+from pipeline.types import MEMO_SECTIONS, MemoContent, Segment, Transcript
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[1] / "pipeline" / "schemas" / "notes.schema.json").read_text()
@@ -41,8 +41,23 @@ def test_one_note_per_segment_same_ids_same_order() -> None:
     assert [n.id for n in notes.segments] == [100 + i for i in range(len(TURNS))]
 
 
-def test_notes_json_is_schema_valid() -> None:
-    jsonschema.validate(notes_to_json(_notes()), SCHEMA)
+def test_notes_json_is_schema_valid_and_holds_the_notes() -> None:
+    notes = _notes()
+    data = json.loads(json.dumps(notes_to_json(notes)))  # plain JSON, as written to disk
+    jsonschema.validate(data, SCHEMA)
+    assert data["schema"] == "meeting-notes/1" and data["language"] == "en"
+    assert data["rules_version"] and data["rules_version"] == notes.rules_version
+    assert [s["id"] for s in data["segments"]] == [100 + i for i in range(len(TURNS))]
+    for seg, note in zip(data["segments"], notes.segments, strict=True):
+        labels = ("category", "question", "suggestion", "strength", "parting_question")
+        assert {k: seg[k] for k in labels} == {k: getattr(note, k) for k in labels}
+        assert seg["rules"] == list(note.rules) and seg["rules"]
+        assert seg["clean_text"] == note.clean_text and not FILLERS.search(seg["clean_text"])
+    assert "founded in 2011" in data["segments"][1]["clean_text"], "cleaning keeps the content"
+    assert MemoContent.from_dict(data["memo"]) == notes.memo
+    assert data["memo"]["parting_question"] is None, "no one asks a parting question here"
+    cited = {i for name in MEMO_SECTIONS for b in data["memo"][name] for i in b["segments"]}
+    assert cited and 100 not in cited and 107 not in cited, "chit-chat and goodbyes stay out of the memo"
 
 
 def test_bullets_point_to_existing_segments() -> None:
