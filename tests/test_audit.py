@@ -29,8 +29,8 @@ EN = [
     ("rep", "Thanks for having me. Can I get you a coffee?"),
     ("dist", "We supply about 400 plumbing contractors across Colorado and Wyoming with our own trucks."),
     ("dist", "Demand is growing fast, mostly new homes in the suburbs, and big box stores sell the rest."),
-    # The rules file this under concerns ("warranty"): the supervisor's correction in the tests.
-    ("rep", "Um, our filters are assembled in our own plant and carry a five year warranty."),
+    # The notes file this under concerns (warranty, returns): the supervisor moves it to product.
+    ("rep", "Um, our filters carry a five year warranty, and we take back any unit that fails in month one."),
     ("dist", "Our main worry is the price, the margin is too thin at two hundred dollars."),
     ("rep", "Thanks, that was great, see you next week."),
     ("dist", "Oh, one more thing, what payment terms do you offer?"),
@@ -45,7 +45,7 @@ ZH = [
 ]
 SCRIPT = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> we sell pumps'
 PASSWORD = "correct horse battery"
-WARRANTY = 3  # the segment the rules put under concerns
+WARRANTY = 3  # the segment the notes put under concerns
 
 
 def record_meeting(

@@ -111,7 +111,7 @@ def test_renaming_rule_ids_changes_no_result(tmp_path, monkeypatch) -> None:
     transcript = Transcript(language="en", segments=segs)
 
     def flags() -> list[tuple[str, bool, bool, bool]]:
-        notes = build_notes(transcript)
+        notes = build_notes(transcript, model=None)  # the rules alone: this is their test
         return [(s.category, s.question, s.suggestion, s.strength) for s in notes.segments]
 
     before = flags()

@@ -28,6 +28,7 @@ from ..types import (
     SegmentNote,
     Transcript,
 )
+from . import backoff
 from .classify import SentenceLabels, label_sentences, rules_version
 from .cleanup import clean_text
 
@@ -53,8 +54,10 @@ _FIGURE = {
 _JOIN = {"zh": "", "en": " "}  # how sentences are put back together
 # The goodbyes are only looked for in the last part of a meeting.
 _FAREWELL_FROM = 0.6
-# Without a goodbye cue, the parting question is looked for in this many last segments.
+# The closing part, where the parting question is looked for, is at least this many last
+# segments (transcripts without times) and the last this many seconds of speech.
 _PARTING_WINDOW = 6
+_CLOSING_S = 60.0
 _TOPIC_PRIOR = 0.4
 # An answer keeps the question's category unless its own cues clearly outweigh it (dev sets: 0.6 < 1.0 < 1.5).
 _ANSWER_PRIOR = 1.5
@@ -78,6 +81,14 @@ class NotesOptions:
     """
 
     rep_speaker: str | None = "rep"
+
+
+# How the learned back-off (``backoff``) joins the rules, chosen by cross-validation on the
+# labelled meetings (bench/train_notes.py --cv): the model's section replaces the rules'
+# where the rules had no cue of their own, or where the model is this sure.
+OVERRIDE_P = 0.0
+FLAG_P = {"question": 0.5, "suggestion": 0.5, "strength": 0.5}
+_DEFAULT = object()
 
 
 @dataclass(frozen=True)
@@ -211,6 +222,8 @@ def _categorise(
     short = sum(s.labels.content_len for s in sents) < _MIN_CONTENT[language]
     if short and not _is_question(sents, language):
         return "none", ["ctx.backchannel"]
+    if _is_reaction(sents, language):
+        return "none", ["ctx.reaction"]
     if answer_to in scores:
         return answer_to, ["ctx.answer"]
     if topic in scores:
@@ -226,6 +239,25 @@ def _is_question(sents: list[_Sentence], language: str) -> list[str]:
             continue
         ids.extend(s.labels.rules.get("question", ()))
     return ids
+
+
+def _is_reaction(sents: list[_Sentence], language: str) -> bool:
+    """A reaction ("That many? Impressive.", "這麼多？厲害。"): echo questions and exclamations.
+
+    Each sentence is short, and the only thing that asks is the question mark: with no
+    question word and no business cue it asks nothing the other side must answer.
+    """
+    asked = False
+    for s in sents:
+        cues = set(s.labels.rules.get("question", ()))
+        if cues:
+            only_mark = cues <= set(s.labels.ids_of("question", "mark"))
+            if not only_mark or s.labels.content_len > _TERSE[language]:
+                return False
+            asked = True
+        elif s.labels.content_len >= _MIN_CONTENT[language]:
+            return False
+    return asked
 
 
 def _is_terse_topic(sents: list[_Sentence], language: str) -> bool:
@@ -255,12 +287,16 @@ def _farewell_start(analysed: list[list[_Sentence]]) -> int:
     return len(analysed)
 
 
-def build_notes(transcript: Transcript, options: NotesOptions = NotesOptions()) -> Notes:
+def build_notes(
+    transcript: Transcript, options: NotesOptions = NotesOptions(), model: Any = _DEFAULT
+) -> Notes:
     """Label every segment of a transcript and gather the memo content.
 
     Args:
         transcript: the transcript; its language picks the rule set.
         options: whose side each speaker is on.
+        model: the learned back-off (``backoff.Model``); default the shipped one, ``None``
+            for the rules alone.
 
     Returns:
         One ``SegmentNote`` per segment (same ids, same order) and the memo content.
@@ -271,7 +307,115 @@ def build_notes(transcript: Transcript, options: NotesOptions = NotesOptions()) 
     analysed = _analyse([s.text for s in segs], language)
     sides = [_side(s, options) for s in segs]
     farewell_at = _farewell_start(analysed)
+    notes = _rule_pass(segs, analysed, sides, language, farewell_at)
+    if model is _DEFAULT:
+        model = backoff.shipped()
+    if model is not None:
+        notes = _with_backoff(model, notes, analysed, sides, language)
+    notes = _mark_parting(notes, analysed, sides, _closing_start(segs, farewell_at), language)
+    return Notes(
+        language=language,
+        segments=tuple(notes),
+        memo=_build_memo(segs, notes, analysed, sides, language),
+        rules_version=rules_version(),
+    )
 
+
+def backoff_inputs(
+    transcript: Transcript, options: NotesOptions = NotesOptions()
+) -> list[backoff.SegmentInput]:
+    """What the back-off model sees of each segment (the rules' pass over the transcript).
+
+    The training script (``bench/train_notes.py``) calls this, so the model learns from the
+    very features it is given at run time.
+    """
+    segs = transcript.segments
+    options = _known_sides(transcript, options)
+    analysed = _analyse([s.text for s in segs], transcript.language)
+    sides = [_side(s, options) for s in segs]
+    notes = _rule_pass(segs, analysed, sides, transcript.language, _farewell_start(analysed))
+    return _inputs(notes, analysed, sides)
+
+
+def _inputs(
+    notes: list[SegmentNote], analysed: list[list[_Sentence]], sides: list[str]
+) -> list[backoff.SegmentInput]:
+    out = []
+    for note, sents, side in zip(notes, analysed, sides, strict=True):
+        scores: dict[str, float] = {}
+        aspects: list[str] = []
+        for s in sents:
+            for label, value in s.labels.scores.items():
+                scores[label] = scores.get(label, 0.0) + value
+            aspects.extend(s.labels.aspects.values())
+        out.append(
+            backoff.SegmentInput(
+                key=" ".join(s.key for s in sents),
+                scores=scores,
+                aspects=tuple(sorted(set(aspects))),
+                category=note.category,
+                question=note.question,
+                suggestion=note.suggestion,
+                strength=note.strength,
+                side=side,
+            )
+        )
+    return out
+
+
+def _with_backoff(
+    model: backoff.Model,
+    notes: list[SegmentNote],
+    analysed: list[list[_Sentence]],
+    sides: list[str],
+    language: str,
+) -> list[SegmentNote]:
+    """The rules' labels, revised where the back-off model disagrees (see ``OVERRIDE_P``)."""
+    predictions = model.predict(_inputs(notes, analysed, sides), language)
+    out = []
+    for note, sents, side, pred in zip(notes, analysed, sides, predictions, strict=True):
+        rules = list(note.rules)
+        category = note.category
+        own_cue = any(not r.startswith("ctx.") for r in note.rules)
+        if pred.category != category and (not own_cue or pred.category_p >= OVERRIDE_P):
+            category = pred.category  # type: ignore[assignment]
+            rules.append(f"model:{category}:{pred.category_p:.2f}")
+        flags = {}
+        for flag, p in (
+            ("question", pred.question_p),
+            ("suggestion", pred.suggestion_p),
+            ("strength", pred.strength_p),
+        ):
+            value = p >= FLAG_P[flag] and category != "none"
+            if flag == "suggestion":
+                value = value and side != "rep"  # advice comes from the distributor side
+            if flag == "strength" and side == "rep":
+                # The rep reports the distributor's reputation heard from others; never its own company.
+                value = value and any(s.labels.has("reputation") for s in sents)
+            if value != getattr(note, flag):
+                rules.append(f"model:{flag}={'yes' if value else 'no'}:{p:.2f}")
+            flags[flag] = value
+        if category != note.category or any(flags[k] != getattr(note, k) for k in flags):
+            note = replace(
+                note,
+                category=category,
+                rules=tuple(dict.fromkeys(rules)),
+                question=flags["question"],
+                suggestion=flags["suggestion"],
+                strength=flags["strength"],
+            )
+        out.append(note)
+    return out
+
+
+def _rule_pass(
+    segs: tuple[Segment, ...],
+    analysed: list[list[_Sentence]],
+    sides: list[str],
+    language: str,
+    farewell_at: int,
+) -> list[SegmentNote]:
+    """The rules' labels of every segment, with discourse context (topic, answers, goodbyes)."""
     notes: list[SegmentNote] = []
     topic: Category | None = None
     last_topic: Category | None = None
@@ -293,7 +437,7 @@ def build_notes(transcript: Transcript, options: NotesOptions = NotesOptions()) 
         # the closing thanks and goodbyes after it do not inherit its category.
         if category != "none" and i < farewell_at:
             topic = category
-    notes = [
+    return [
         replace(n, question=True, rules=(*n.rules, "ctx.terse-question"))
         if not n.question
         and n.category != "none"
@@ -303,13 +447,6 @@ def build_notes(transcript: Transcript, options: NotesOptions = NotesOptions()) 
         else n
         for i, n in enumerate(notes)
     ]
-    notes = _mark_parting(notes, analysed, sides, farewell_at)
-    return Notes(
-        language=language,
-        segments=tuple(notes),
-        memo=_build_memo(segs, notes, analysed, sides, language),
-        rules_version=rules_version(),
-    )
 
 
 def _flags(
@@ -354,30 +491,57 @@ def _flags(
     )
 
 
+def _closing_start(segs: tuple[Segment, ...], farewell_at: int) -> int:
+    """Where the closing part of the meeting begins: the first goodbye, else the last stretch.
+
+    A recording's goodbyes are spread over several segments, overlap, and may carry no cue
+    word; without a cue the closing part is the last ``_CLOSING_S`` seconds of speech, and at
+    least the last ``_PARTING_WINDOW`` segments.
+    """
+    if farewell_at < len(segs) or not segs:
+        return farewell_at
+    end = segs[-1].end
+    by_time = next((i for i, s in enumerate(segs) if s.start >= end - _CLOSING_S), len(segs))
+    return min(by_time, max(0, len(segs) - _PARTING_WINDOW))
+
+
 def _mark_parting(
     notes: list[SegmentNote],
     analysed: list[list[_Sentence]],
     sides: list[str],
-    farewell_at: int,
+    start: int,
+    language: str,
 ) -> list[SegmentNote]:
-    """Flag the distributor side's last real question after the goodbyes began.
+    """Flag the distributor side's last substantive question in the closing part.
 
-    Every first meeting ends with one, so the search widens rather than give up:
-    with no goodbye cue found, the last few segments stand in for the goodbyes; with
-    no question cue there, a distributor's "one more thing…" with business content
-    (an indirect question) is taken.
+    Every first meeting ends with one, so the search widens rather than give up: a
+    distributor's "one more thing…" with business content (an indirect question), then
+    a distributor's question the labels called small talk but that has content of its own
+    (it takes the meeting's last business section: a parting point is never ``none``).
     """
-    start = farewell_at if farewell_at < len(notes) else max(0, len(notes) - _PARTING_WINDOW)
-    dist = [
-        i for i in range(len(notes) - 1, start - 1, -1) if sides[i] != "rep" and notes[i].category != "none"
-    ]
-    picks = [i for i in dist if notes[i].question]
-    picks = picks or [i for i in dist if any(s.labels.has("parting_cue") for s in analysed[i])]
-    if not picks:
-        return notes
-    i = picks[0]
+    dist = [i for i in range(len(notes) - 1, start - 1, -1) if sides[i] != "rep"]
+    business = [i for i in dist if notes[i].category != "none"]
+    picks = [i for i in business if notes[i].question]
+    picks = picks or [i for i in business if any(s.labels.has("parting_cue") for s in analysed[i])]
     out = list(notes)
-    out[i] = replace(notes[i], question=True, parting_question=True, rules=(*notes[i].rules, "ctx.parting"))
+    if not picks:
+        asked = [
+            i
+            for i in dist
+            if any(
+                s.text.rstrip().endswith(("?", "？")) and s.labels.content_len >= _MIN_CONTENT[language]
+                and not s.labels.has("farewell") and not s.labels.has("not_question")
+                for s in analysed[i]
+            )
+        ]  # fmt: skip
+        topic = next((n.category for n in reversed(notes[:start]) if n.category != "none"), None)
+        if not asked or topic is None:
+            return notes
+        i = asked[0]
+        out[i] = replace(notes[i], category=topic, rules=(*notes[i].rules, "ctx.parting-topic"))
+    else:
+        i = picks[0]
+    out[i] = replace(out[i], question=True, parting_question=True, rules=(*out[i].rules, "ctx.parting"))
     return out
 
 

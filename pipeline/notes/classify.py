@@ -61,7 +61,7 @@ ASPECTS = (
     "coverage", "demand", "greeting", "heard", "history", "hospitality", "indirect", "industry",
     "inversion", "line", "logistics", "mark", "network", "particle", "payment", "price",
     "promotion", "propose", "record", "returns", "seasonality", "size", "tag", "targets",
-    "territory", "travel", "wh",
+    "territory", "thanks", "travel", "wh",
 )  # fmt: skip
 
 if not Doc.has_extension("memo_hits"):
