@@ -61,24 +61,24 @@ def _variants(path: Path) -> list[tuple[dict[str, Any], Transcript, NotesOptions
     return out
 
 
-def _rows(paths: list[Path]) -> tuple[list[list[dict[str, float]]], list[dict[str, list[Any]]], list[str]]:
-    """First-pass features per meeting variant, the gold labels, and each variant's language."""
+def _rows(
+    paths: list[Path],
+) -> tuple[list[list[dict[str, float]]], list[dict[str, list[Any]]], list[bool]]:
+    """First-pass features per meeting variant, the gold labels, and whether the variant has sides."""
     feats: list[list[dict[str, float]]] = []
     golds: list[dict[str, list[Any]]] = []
-    langs: list[str] = []
+    sided: list[bool] = []
     for path in paths:
         for meeting, transcript, options in _variants(path):
             inputs = backoff_inputs(transcript, options)
             feats.append(backoff.features(inputs, transcript.language))
             turns = meeting["turns"]
-            golds.append(
-                {
-                    "category": [t["category"] for t in turns],
-                    **{f: [int(bool(t[f])) for t in turns] for f in FLAGS},
-                }
-            )
-            langs.append(transcript.language)
-    return feats, golds, langs
+            gold: dict[str, list[Any]] = {"category": [t["category"] for t in turns]}
+            gold.update({f: [int(bool(t[f])) for t in turns] for f in FLAGS})
+            gold["rep"] = [int(t["speaker"] == "rep") for t in turns]
+            golds.append(gold)
+            sided.append(any(s.speaker is not None for s in transcript.segments))
+    return feats, golds, sided
 
 
 def _matrix(rows: list[dict[str, float]]) -> Any:
@@ -109,7 +109,7 @@ def _fit(x: Any, y: list[Any], balanced: bool) -> Any:
 def train(paths: list[Path], meta: dict[str, Any] | None = None) -> backoff.Model:
     """Fit the five heads on the meetings at ``paths``; the second section pass is stacked on
     first-pass probabilities predicted out of fold (two folds by file), as at run time."""
-    feats, golds, _langs = _rows(paths)
+    feats, golds, sided = _rows(paths)
     flat = [r for rows in feats for r in rows]
     x = _matrix(flat)
     heads: dict[str, backoff.Head] = {}
@@ -141,6 +141,10 @@ def train(paths: list[Path], meta: dict[str, Any] | None = None) -> backoff.Mode
     for flag in FLAGS:
         clf = _fit(x, [v for g in golds for v in g[flag]], balanced=True)
         heads[flag] = _head(clf, ("0", "1"))
+    # Who speaks: learned only from variants without speakers, where no side feature tells it.
+    bare = [i for i in range(len(feats)) if not sided[i]]
+    clf = _fit(_matrix([r for i in bare for r in feats[i]]), [v for i in bare for v in golds[i]["rep"]], True)
+    heads["rep"] = _head(clf, ("0", "1"))
     info = {
         "rules_version": rules_version(),
         "trained": dt.date.today().isoformat(),
@@ -205,15 +209,52 @@ def cross_validate(paths: list[Path]) -> None:
                     print(_row(f"{label}: {name}, {sub}", score([scored[p] for p in sel])))
 
 
+def _renamed(transcript: Transcript) -> tuple[Transcript, str]:
+    """Speakers as S1, S2… in order of first speech (as without enrollment); the rep's new label."""
+    order: list[str] = []
+    for s in transcript.segments:
+        if s.speaker is not None and s.speaker not in order:
+            order.append(s.speaker)
+    names = {sp: f"S{i + 1}" for i, sp in enumerate(order)}
+    segs = tuple(replace(s, speaker=names.get(s.speaker or "")) for s in transcript.segments)
+    return replace(transcript, segments=segs), names["rep"]
+
+
+def cross_validate_sides(paths: list[Path]) -> None:
+    """Rep identified from the words, without enrollment: by file halves, at each confidence."""
+    halves = [paths[0::2], paths[1::2]]
+    models = [train(halves[1]), train(halves[0])]
+    results = []
+    for half, model in zip(halves, models, strict=True):
+        for path in half:
+            for asr in (False, True):
+                _meeting, transcript = load(path, asr=asr)
+                renamed, truth = _renamed(transcript)
+                for name, use in (("rules", None), ("rules + model", model)):
+                    sides = build_notes(renamed, NotesOptions(), model=use).sides
+                    assert sides is not None
+                    results.append((name, path.stem, asr, sides.rep == truth, sides.confidence or 0.0))
+    for name in ("rules", "rules + model"):
+        rows = [r for r in results if r[0] == name]
+        print(f"{name}: the rep named and right in {sum(r[3] for r in rows)}/{len(rows)}")
+        for r in rows:
+            if not r[3]:
+                print(f"  not named or wrong: {r[1]}{' (ASR-like)' if r[2] else ''} confidence {r[4]:.2f}")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cv", action="store_true", help="cross-validate by file halves; write nothing")
     parser.add_argument("--frozen", action="store_true", help="score the frozen set (once, at the end)")
+    parser.add_argument("--sides", action="store_true", help="cross-validate who is the rep; write nothing")
     args = parser.parse_args(argv)
     paths = _meetings(DEV_DIRS)
     print(f"{len(paths)} development meetings", file=sys.stderr)
     if args.cv:
         cross_validate(paths)
+        return 0
+    if args.sides:
+        cross_validate_sides(paths)
         return 0
     model = train(paths)
     if args.frozen:

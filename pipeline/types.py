@@ -269,6 +269,32 @@ class MemoContent:
 
 
 @dataclass(frozen=True)
+class Sides:
+    """Which speaker label is the rep, and how that was known.
+
+    ``how``: ``given`` (the rep's label was in the transcript: an enrolled voice, or
+    ``--rep-speaker``), ``inferred`` (from what each speaker said, with ``confidence``), or
+    ``unknown`` (speakers kept as they are; the memo says so).
+    """
+
+    rep: str | None
+    how: str
+    confidence: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"rep": self.rep, "how": self.how}
+        if self.confidence is not None:
+            d["confidence"] = round(self.confidence, 3)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Sides | None:
+        if not d:
+            return None
+        return cls(d.get("rep"), str(d.get("how", "unknown")), d.get("confidence"))
+
+
+@dataclass(frozen=True)
 class Notes:
     """Labels for every segment plus the memo content (``meeting-notes/1``)."""
 
@@ -276,12 +302,16 @@ class Notes:
     segments: tuple[SegmentNote, ...]
     memo: MemoContent
     rules_version: str = ""
+    sides: Sides | None = None  # None: the transcript has no speaker labels
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "schema": NOTES_SCHEMA_ID,
             "language": self.language,
             "rules_version": self.rules_version,
             "segments": [s.to_dict() for s in self.segments],
             "memo": self.memo.to_dict(),
         }
+        if self.sides is not None:
+            d["sides"] = self.sides.to_dict()
+        return d

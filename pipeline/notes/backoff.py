@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 MODEL_PACKAGE = "pipeline.notes.model"
 MODEL_NAME = "notes-backoff.npz"
 DIMS = 1 << 18
-HEADS = ("cat1", "cat2", "question", "suggestion", "strength")
+HEADS = ("cat1", "cat2", "question", "suggestion", "strength", "rep")
 # Weight of the previous turn's words among a turn's features (cross-validated: 0.0 < 0.3 > 0.6).
 PREV_WEIGHT = 0.3
 _PUNCT = re.compile(r"[\s，。？！、：；「」『』“”‘’（）《》…—·,.?!:;\"'()\-]+")
@@ -201,7 +201,7 @@ class Head:
 
 @dataclass(frozen=True)
 class Model:
-    """The back-off model: five heads and what they were trained on."""
+    """The back-off model: its heads (sections, flags, who speaks) and what they were trained on."""
 
     heads: dict[str, Head]
     meta: dict[str, Any]
@@ -229,6 +229,13 @@ class Model:
                 )
             )
         return out
+
+    def rep_logits(self, segments: Sequence[SegmentInput], language: str) -> np.ndarray:
+        """Per segment, the log-odds that the rep said it (from its words, not its speaker)."""
+        if not segments:
+            return np.zeros(0)
+        scores = self.heads["rep"].scores(hashed(features(segments, language)))
+        return np.asarray(scores[:, 0])
 
     def save(self, path: Path) -> None:
         """Write the model as one .npz (compressed), atomically."""

@@ -26,11 +26,13 @@ from ..types import (
     Notes,
     Segment,
     SegmentNote,
+    Sides,
     Transcript,
 )
 from . import backoff
 from .classify import SentenceLabels, label_sentences, rules_version
 from .cleanup import clean_text
+from .sides import infer_rep
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +117,11 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def simplified(text: str) -> str:
+    """Chinese text in Simplified characters, as the rules match it."""
+    return _t2s().convert(text)
+
+
 def split_sentences(text: str, language: str) -> list[str]:
     """Split one segment into sentences, keeping their end punctuation."""
     return [s for s in (p.strip() for p in _SPLIT[language].split(text)) if s]
@@ -146,11 +153,34 @@ def _analyse(texts: list[str], language: str) -> list[list[_Sentence]]:
     return out
 
 
-def _known_sides(transcript: Transcript, options: NotesOptions) -> NotesOptions:
-    """Sides are unknown when no segment is the rep's (speakers S1, S2… without an enrollment)."""
-    if options.rep_speaker is not None and all(s.speaker != options.rep_speaker for s in transcript.segments):
-        return replace(options, rep_speaker=None)
-    return options
+def _sides(
+    transcript: Transcript,
+    options: NotesOptions,
+    analysed: list[list[_Sentence]],
+    model: backoff.Model | None,
+) -> tuple[NotesOptions, Sides | None]:
+    """Whose side each speaker is on: the rep's label as given, else inferred from the words.
+
+    Speakers ``S1``, ``S2``… (no enrollment) have no ``rep``: the rep is then the speaker
+    whose words are the maker's (``sides.infer_rep``), when sure enough; else sides stay
+    unknown. ``None`` when the transcript has no speaker labels at all.
+    """
+    speakers = [s.speaker for s in transcript.segments]
+    present = {s for s in speakers if s is not None}
+    if not present:
+        return replace(options, rep_speaker=None), None
+    if options.rep_speaker in present:
+        return options, Sides(options.rep_speaker, "given")
+    logits = None
+    if model is not None:
+        unknown = ["unknown"] * len(speakers)
+        farewell_at = _farewell_start(analysed)
+        blind = _rule_pass(transcript.segments, analysed, unknown, transcript.language, farewell_at)
+        logits = model.rep_logits(_inputs(blind, analysed, unknown), transcript.language)
+    guess = infer_rep(speakers, [[s.labels for s in ss] for ss in analysed], logits)
+    if guess.rep is None:
+        return replace(options, rep_speaker=None), Sides(None, "unknown", guess.confidence)
+    return replace(options, rep_speaker=guess.rep), Sides(guess.rep, "inferred", guess.confidence)
 
 
 def _side(segment: Segment, options: NotesOptions) -> str:
@@ -303,13 +333,13 @@ def build_notes(
     """
     language = transcript.language
     segs = transcript.segments
-    options = _known_sides(transcript, options)
+    if model is _DEFAULT:
+        model = backoff.shipped()
     analysed = _analyse([s.text for s in segs], language)
+    options, known = _sides(transcript, options, analysed, model)
     sides = [_side(s, options) for s in segs]
     farewell_at = _farewell_start(analysed)
     notes = _rule_pass(segs, analysed, sides, language, farewell_at)
-    if model is _DEFAULT:
-        model = backoff.shipped()
     if model is not None:
         notes = _with_backoff(model, notes, analysed, sides, language)
     notes = _mark_parting(notes, analysed, sides, _closing_start(segs, farewell_at), language)
@@ -318,6 +348,7 @@ def build_notes(
         segments=tuple(notes),
         memo=_build_memo(segs, notes, analysed, sides, language),
         rules_version=rules_version(),
+        sides=known,
     )
 
 
@@ -330,8 +361,8 @@ def backoff_inputs(
     very features it is given at run time.
     """
     segs = transcript.segments
-    options = _known_sides(transcript, options)
     analysed = _analyse([s.text for s in segs], transcript.language)
+    options, _known = _sides(transcript, options, analysed, None)
     sides = [_side(s, options) for s in segs]
     notes = _rule_pass(segs, analysed, sides, transcript.language, _farewell_start(analysed))
     return _inputs(notes, analysed, sides)
@@ -600,8 +631,8 @@ def memo_from_labels(
     The wording, merging and side rules are the same as ``build_notes``'s own.
     """
     segs = transcript.segments
-    options = _known_sides(transcript, options)
     analysed = _analyse([s.text for s in segs], transcript.language)
+    options, _known = _sides(transcript, options, analysed, backoff.shipped())
     sides = [_side(s, options) for s in segs]
     return _build_memo(segs, labels, analysed, sides, transcript.language)
 

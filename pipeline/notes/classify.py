@@ -51,6 +51,8 @@ LABELS = (
     "farewell",  # the goodbyes have started
     "parting_cue",  # "oh, one more thing", "对了": content after a goodbye
     "backchannel",  # acknowledgement words that carry no content by themselves
+    "rep_cue",  # the manufacturer presenting itself: its factory, brand, price to you, support
+    "dist_cue",  # the distributor on its own network and terms, or asking about the maker's
 )
 
 # What kind of cue a rule is within its label. The notes stage keys behaviour on some:
@@ -62,6 +64,7 @@ ASPECTS = (
     "inversion", "line", "logistics", "mark", "network", "particle", "payment", "price",
     "promotion", "propose", "record", "returns", "seasonality", "size", "tag", "targets",
     "territory", "thanks", "travel", "wh",
+    "factory", "brand", "support", "self", "address", "terms", "ask",
 )  # fmt: skip
 
 if not Doc.has_extension("memo_hits"):

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Re-render the bench/memo meetings from their scripts (see README.md).
+#   cd /work/main && bash bench/memo/render.sh [ID...]
+# Needs the renderer's venv: bash ../shared/tts/install.sh .venv-tts
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TTS=${TTS:-../shared/tts/render_meeting.py}
+PY=${TTS_PY:-.venv-tts/bin/python}
+FFMPEG=$(.venv/bin/python -c "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())")
+OUT=bench/memo
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# id: voices (rep, dist[, dist2])
+declare -A VOICES=(
+  [zh-hant-a2]="rep=zh-baker dist=kokoro-jm_kumo"
+  [zh-hant-c2]="rep=kokoro-jm_kumo dist=zh-baker"
+  [zh-hans-b1]="rep=kokoro-jm_kumo dist=zh-baker"
+  [zh-hans-d1]="rep=kokoro-jm_kumo dist=zh-baker-male dist2=zh-baker"
+  [en-a2]="rep=piper-joe dist=kokoro-jf_alpha"
+  [en-a1]="rep=kokoro-jf_alpha dist=piper-joe dist2=piper-joe-female"
+)
+ids=("$@")
+[ ${#ids[@]} -eq 0 ] && ids=(zh-hant-a2 zh-hant-c2 zh-hans-b1 zh-hans-d1 en-a2 en-a1)
+for id in "${ids[@]}"; do
+  args=()
+  for v in ${VOICES[$id]}; do args+=(--voice "$v"); done
+  cp "bench/meetings/dev/$id.json" "$OUT/$id.json"
+  start=$(date +%s)
+  "$PY" "$TTS" "$OUT/$id.json" "$TMP/$id.wav" --timeline "$OUT/$id.timeline.json" --seed 0 "${args[@]}"
+  "$FFMPEG" -hide_banner -loglevel error -y -i "$TMP/$id.wav" -ac 1 -ar 16000 -codec:a libmp3lame -b:a 32k "$OUT/$id.mp3"
+  echo "$id: rendered in $(( $(date +%s) - start )) s"
+done
