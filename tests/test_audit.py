@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -138,24 +137,6 @@ def build_store(folder: Path) -> tuple[Store, dict[str, int]]:
     return store, ids
 
 
-@pytest.fixture(scope="session")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    """The three meetings, built once; each test gets its own copy of the database."""
-    folder = tmp_path_factory.mktemp("audit")
-    store, ids = build_store(folder)
-    store.close()
-    return folder / "store.sqlite", ids
-
-
-@pytest.fixture
-def world(built_store: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[tuple[Store, dict[str, int]]]:
-    db = tmp_path / "store.sqlite"
-    shutil.copy(built_store[0], db)
-    store = Store(f"sqlite:///{db}")
-    yield store, built_store[1]
-    store.close()
-
-
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "no CSRF field in the page"
@@ -172,7 +153,7 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
 
 
 def client_for(store: Store) -> TestClient:
-    return TestClient(create_app(store, secret_key="test"), base_url="http://127.0.0.1")
+    return TestClient(create_app(store), base_url="http://127.0.0.1")
 
 
 # -- accounts and sessions --------------------------------------------------------------------

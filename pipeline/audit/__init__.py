@@ -1,8 +1,9 @@
 """The supervisors' audit page: review each transcript against its audio, correct it, sign it off.
 
 ``create_app`` builds the web application (Starlette, Jinja2 templates, no JavaScript
-framework); ``memo audit`` serves it on localhost. Modules: ``auth`` (accounts, passwords,
-CSRF), ``views`` (what a page shows, as plain values), ``redrafting`` (a memo again from the
+framework); ``memo audit`` serves it on localhost. Modules: ``store`` (the audit tables),
+``auth`` (accounts, passwords, CSRF), ``sessions`` (signed-in sessions, kept in the store),
+``views`` (what a page shows, as plain values), ``redrafting`` (a memo again from the
 corrected transcript), ``app`` (routes).
 """
 

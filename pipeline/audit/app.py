@@ -1,17 +1,19 @@
 """Routes of the audit page (Starlette + Jinja2), served by ``memo audit`` on localhost.
 
-Security, in one place: every page but the login needs a session; a rep sees only their
-own meetings (403 otherwise, audio and downloads included); audio and memo files are
-found from the store by meeting id, never from a path in the URL; every form carries the
-session's CSRF token; the session cookie is HttpOnly and SameSite=Lax; pages are served
-with a Content-Security-Policy that allows only this site's own scripts and styles.
+Security, in one place: every page but the login needs a session, kept in the store
+(``sessions``: the cookie holds only a random token, so signing out ends it at once); a rep
+sees only their own meetings (403 otherwise, audio and downloads included); audio and memo
+files are found from the store by meeting id, never from a path in the URL; every form
+carries a CSRF token (the session's; before sign-in, the login cookie's); the cookies are
+HttpOnly and SameSite=Lax; pages are served with a Content-Security-Policy that allows only
+this site's own scripts and styles.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +23,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -33,12 +34,14 @@ from ..errors import MemoError
 from ..memo.srt import to_srt
 from ..runs.store import Store
 from ..types import CATEGORIES
-from . import auth, views
+from . import auth, sessions, views
 from .redrafting import redraft
-from .store import REVIEW_STATES, AuditMeeting, AuditStore, AuditUser
+from .store import REVIEW_STATES, AuditMeeting, AuditSession, AuditStore, AuditUser
 
 HERE = Path(__file__).resolve().parent
 LANG_TAGS = {"en": "en", "zh": "zh-Hant"}
+LOGIN_COOKIE = "memo_audit_login"
+"""Before sign-in, the login form's CSRF token travels in this cookie (double submit)."""
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -63,34 +66,42 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
 
 
-def create_app(store: Store, secret_key: str | None = None) -> Starlette:
+def create_app(store: Store, *, clock: Callable[[], float] = time.time) -> Starlette:
     """The audit web application over an open run store.
 
     Args:
-        store: the run store (migrated: it holds the audit tables).
-        secret_key: signs the session cookie; default ``$MEMO_AUDIT_SECRET`` or a random key
-            (sessions then end when the server stops).
+        store: the run store (migrated: it holds the audit tables and the sessions).
+        clock: seconds since the epoch, for session expiry (tests pass a fake one).
     """
     audit = AuditStore(store)
+    live = sessions.Sessions(audit, clock)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     env = templates.env
     env.globals.update(categories=CATEGORIES, review_states=REVIEW_STATES, lang_tags=LANG_TAGS)
 
-    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-        context.setdefault("user", _user(request))
-        context["csrf"] = auth.csrf_token(request.session)
-        return templates.TemplateResponse(request, name, context, status_code=status_code)
+    def current(request: Request) -> AuditSession | None:
+        """The request's live session (looked up once per request)."""
+        if not hasattr(request.state, "session"):
+            request.state.session = live.find(request.cookies.get(sessions.COOKIE))
+        found: AuditSession | None = request.state.session
+        return found
 
-    def _user(request: Request) -> AuditUser | None:
-        name = request.session.get("user")
-        return audit.user(name) if isinstance(name, str) else None
+    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+        session = current(request)
+        context.setdefault("user", session.user if session else None)
+        login_token = request.cookies.get(LOGIN_COOKIE) or ""
+        context["csrf"] = session.csrf if session else (login_token or sessions.new_token())
+        response = templates.TemplateResponse(request, name, context, status_code=status_code)
+        if session is None and context["csrf"] != login_token:
+            response.set_cookie(LOGIN_COOKIE, context["csrf"], httponly=True, samesite="lax")
+        return response
 
     def login_required(request: Request) -> AuditUser:
-        user = _user(request)
-        if user is None:
+        session = current(request)
+        if session is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise HTTPException(303, headers={"Location": "/login?" + urlencode({"next": target})})
-        return user
+        return session.user
 
     def visible(request: Request) -> tuple[AuditUser, AuditMeeting]:
         user = login_required(request)
@@ -102,8 +113,11 @@ def create_app(store: Store, secret_key: str | None = None) -> Starlette:
         return user, meeting
 
     async def checked_form(request: Request) -> FormData:
+        """The posted form, once its CSRF token is the session's (before sign-in: the login cookie's)."""
         form = await request.form()
-        if not auth.csrf_ok(request.session, form.get("csrf")):
+        session = current(request)
+        expected = session.csrf if session else request.cookies.get(LOGIN_COOKIE)
+        if not auth.csrf_ok(expected, form.get("csrf")):
             raise HTTPException(403, "the form expired or did not come from this site; reload the page")
         return form
 
@@ -126,14 +140,24 @@ def create_app(store: Store, secret_key: str | None = None) -> Starlette:
         user = auth.authenticate(audit, str(form.get("name", "")), str(form.get("password", "")))
         if user is None:
             return page(request, "login.html", 401, user=None, next=nxt, error="Wrong name or password.")
-        request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
-        request.session["user"] = user.name
-        return RedirectResponse(nxt, 303)
+        live.end(request.cookies.get(sessions.COOKIE))  # a fresh session (and CSRF token) at each sign-in
+        response = RedirectResponse(nxt, 303)
+        response.set_cookie(
+            sessions.COOKIE,
+            live.start(user),
+            max_age=int(sessions.LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+        )
+        return response
 
     async def logout(request: Request) -> Response:
-        await checked_form(request)
-        request.session.clear()
-        return RedirectResponse("/login", 303)
+        if current(request) is not None:
+            await checked_form(request)
+            live.end(request.cookies.get(sessions.COOKIE))
+        response = RedirectResponse("/login", 303)
+        response.delete_cookie(sessions.COOKIE, httponly=True, samesite="lax")
+        return response
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -255,14 +279,9 @@ def create_app(store: Store, secret_key: str | None = None) -> Starlette:
         Route("/meetings/{rid:int}/redraft", redraft_memo, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    key = secret_key or os.environ.get("MEMO_AUDIT_SECRET") or secrets.token_hex(32)
-    middleware = [
-        Middleware(_SecurityHeaders),
-        Middleware(
-            SessionMiddleware, secret_key=key, session_cookie="memo_audit", same_site="lax", max_age=12 * 3600
-        ),
-    ]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: error})
+    app = Starlette(
+        routes=routes, middleware=[Middleware(_SecurityHeaders)], exception_handlers={HTTPException: error}
+    )
     app.state.audit = audit
     return app
 

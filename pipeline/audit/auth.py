@@ -7,8 +7,6 @@ meetings whose memo carries their rep name, and cannot change them.
 from __future__ import annotations
 
 import hmac
-import secrets
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -72,15 +70,6 @@ def can_edit(user: AuditUser) -> bool:
     return user.role == "supervisor"
 
 
-def csrf_token(session: dict[str, Any]) -> str:
-    """The session's CSRF token (made on first use); every form posts it back."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return str(token)
-
-
-def csrf_ok(session: dict[str, Any], sent: object) -> bool:
-    """True when ``sent`` is the session's token."""
-    token = session.get("csrf")
-    return bool(token) and isinstance(sent, str) and hmac.compare_digest(str(token), sent)
+def csrf_ok(expected: str | None, sent: object) -> bool:
+    """True when ``sent`` is the expected CSRF token (compared in constant time)."""
+    return bool(expected) and isinstance(sent, str) and hmac.compare_digest(str(expected), sent)

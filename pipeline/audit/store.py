@@ -1,12 +1,13 @@
 """The audit page's tables and queries, over the run store's tables.
 
-Accounts, the review log and review states live here (migration 0002 creates them);
-everything else only reads the run tables of ``pipeline.runs.store``, except
-``update_segment`` (a supervisor's correction of one segment of the current transcript).
+Accounts, the review log and review states (migration 0002), and signed-in sessions
+(0003) live here; everything else only reads the run tables of ``pipeline.runs.store``,
+except ``update_segment`` (a supervisor's correction of one segment of the current transcript).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,20 @@ audit_reviews = sa.Table(
     sa.Column("comment", sa.Text),
 )
 
+audit_sessions = sa.Table(
+    "audit_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # The SHA-256 of the cookie's token: a copy of the database does not sign anyone in.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("audit_users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_audit_sessions_user", "user_id"),
+)
+
 REVIEW_STATES = ("unreviewed", "reviewed", "approved")
 
 
@@ -102,6 +117,22 @@ class AuditMeeting:
     review_by: str
     review_comment: str
     settings: RunSettings
+
+
+@dataclass(frozen=True)
+class AuditSession:
+    """A signed-in browser, found by the hash of its cookie's token."""
+
+    id: int
+    user: AuditUser
+    csrf: str
+    created_at: dt.datetime
+    last_seen: dt.datetime
+    expires_at: dt.datetime
+
+
+def _audit_user(row: Any) -> AuditUser:
+    return AuditUser(int(row.id), row.name, row.role, row.rep, row.password_hash)
 
 
 def _audit_meeting(row: Any) -> AuditMeeting:
@@ -157,9 +188,78 @@ class AuditStore:
         """The account called ``name``."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(audit_users).where(audit_users.c.name == name)).first()
+        return _audit_user(row) if row is not None else None
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def start_session(
+        self, user: AuditUser, token_hash: str, csrf: str, now: dt.datetime, expires_at: dt.datetime
+    ) -> None:
+        """Record a signed-in session of ``user``."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(audit_sessions).values(
+                    token_hash=token_hash,
+                    user_id=user.id,
+                    csrf=csrf,
+                    created_at=now,
+                    last_seen=now,
+                    expires_at=expires_at,
+                )
+            )
+
+    def session(self, token_hash: str) -> AuditSession | None:
+        """The session whose token has this hash, with its account (``None``: no such session)."""
+        q = (
+            sa.select(
+                audit_sessions.c.id.label("session_id"),
+                audit_sessions.c.csrf,
+                audit_sessions.c.created_at,
+                audit_sessions.c.last_seen,
+                audit_sessions.c.expires_at,
+                audit_users,
+            )
+            .join(audit_users, audit_users.c.id == audit_sessions.c.user_id)
+            .where(audit_sessions.c.token_hash == token_hash)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
         if row is None:
             return None
-        return AuditUser(int(row.id), row.name, row.role, row.rep, row.password_hash)
+        return AuditSession(
+            id=int(row.session_id),
+            user=_audit_user(row),
+            csrf=row.csrf,
+            created_at=as_utc(row.created_at),  # type: ignore[arg-type]
+            last_seen=as_utc(row.last_seen),  # type: ignore[arg-type]
+            expires_at=as_utc(row.expires_at),  # type: ignore[arg-type]
+        )
+
+    def touch_session(self, session_id: int, now: dt.datetime) -> None:
+        """Note that the session was used at ``now``."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(audit_sessions).where(audit_sessions.c.id == session_id).values(last_seen=now)
+            )
+
+    def end_session(self, token_hash: str) -> None:
+        """Sign one session out."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(audit_sessions).where(audit_sessions.c.token_hash == token_hash))
+
+    def end_sessions(self, user_id: int, *, keep: int | None = None) -> int:
+        """Sign out every session of an account (but ``keep``); returns how many ended."""
+        where = audit_sessions.c.user_id == user_id
+        if keep is not None:
+            where = where & (audit_sessions.c.id != keep)
+        with self.engine.begin() as conn:
+            return int(conn.execute(sa.delete(audit_sessions).where(where)).rowcount)
+
+    def purge_sessions(self, now: dt.datetime, idle_since: dt.datetime) -> int:
+        """Delete sessions past their expiry or unused since ``idle_since``; returns how many."""
+        stale = (audit_sessions.c.expires_at <= now) | (audit_sessions.c.last_seen <= idle_since)
+        with self.engine.begin() as conn:
+            return int(conn.execute(sa.delete(audit_sessions).where(stale)).rowcount)
 
     # -- meetings ------------------------------------------------------------------------
 
