@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+import threading
+from typing import Literal
 
+import anyio
+import httpx
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 from pipeline.audit import create_app
 from pipeline.audit.sessions import COOKIE
 from pipeline.audit.store import AuditStore, audit_sessions
+from pipeline.audit.throttle import Throttle
 from pipeline.runs.store import Store
 from tests.test_audit import PASSWORD, csrf_of, login
 
@@ -137,3 +143,105 @@ def test_csrf_of_a_signed_in_page_is_the_sessions(world: World) -> None:
     rid = ids["alice_en"]
     r = client.post(f"/meetings/{rid}/review", data={"csrf": other_token, "status": "approved"})
     assert r.status_code == 403
+
+
+# -- sign-in limits --------------------------------------------------------------------------------
+
+
+def _try(client: TestClient, name: str, password: str) -> httpx.Response:
+    token = csrf_of(client.get("/login").text)
+    form = {"csrf": token, "name": name, "password": password}
+    return client.post("/login", data=form, follow_redirects=False)
+
+
+def test_wrong_passwords_lock_the_account_for_a_growing_wait(world: World) -> None:
+    store, _ids = world
+    clock = Clock()
+    client = client_for(store, clock)
+    assert [_try(client, "boss", "wrong").status_code for _ in range(4)] == [401] * 4
+    r = _try(client, "boss", "wrong")
+    assert r.status_code == 429 and "try again in 30 s" in r.text.lower()
+    assert r.headers["retry-after"] == "30"
+    r = _try(client, "boss", PASSWORD)  # the right password, right after: refused too
+    assert r.status_code == 429 and "try again in 30 s" in r.text.lower()
+    clock.now += 29
+    assert _try(client, "boss", PASSWORD).status_code == 429
+    clock.now += 2
+    r = _try(client, "boss", "wrong")  # after the wait, one more miss: a longer wait
+    assert r.status_code == 429 and "try again in 60 s" in r.text.lower()
+    clock.now += 61
+    assert _try(client, "boss", PASSWORD).status_code == 303
+    assert client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_guesses_at_many_accounts_lock_the_address(world: World) -> None:
+    store, _ids = world
+    clock = Clock()
+    client = client_for(store, clock)
+    for k in range(19):  # four misses an account: no account is locked
+        assert _try(client, f"user{k // 4}", "wrong").status_code == 401
+    assert _try(client, "user5", "wrong").status_code == 429
+    assert _try(client, "boss", PASSWORD).status_code == 429  # another account, the same address
+    clock.now += 31
+    assert _try(client, "boss", PASSWORD).status_code == 303
+
+
+def test_a_right_password_clears_the_accounts_count(world: World) -> None:
+    store, _ids = world
+    client = client_for(store)
+    for _ in range(2):
+        for _miss in range(3):
+            assert _try(client, "boss", "wrong").status_code == 401
+        assert _try(client, "boss", PASSWORD).status_code == 303
+        client.cookies.clear()
+    assert _try(client, "alice", PASSWORD).status_code == 303
+
+
+class SlowHasher(PasswordHasher):
+    """argon2, but ``verify`` holds on until the test releases it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started, self.release, self.done = threading.Event(), threading.Event(), threading.Event()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.started.set()
+        self.release.wait(5)
+        self.done.set()
+        return super().verify(hash, password)
+
+
+def test_a_static_file_is_served_while_a_password_is_checked(world: World) -> None:
+    store, _ids = world
+    hasher = SlowHasher()
+    app = create_app(store, clock=Clock(), hasher=hasher)
+    seen: dict[str, object] = {}
+
+    async def main() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+            token = csrf_of((await client.get("/login")).text)
+
+            async def sign_in() -> None:
+                form = {"csrf": token, "name": "boss", "password": "wrong"}
+                seen["login"] = (await client.post("/login", data=form)).status_code
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(sign_in)
+                assert await anyio.to_thread.run_sync(hasher.started.wait, 5)
+                with anyio.fail_after(4):
+                    seen["static"] = (await client.get("/static/audit.css")).status_code
+                seen["while_checking"] = not hasher.done.is_set()
+                hasher.release.set()
+
+    anyio.run(main)
+    assert seen == {"static": 200, "while_checking": True, "login": 401}
+
+
+def test_guesses_in_flight_count_toward_the_limit() -> None:
+    throttle = Throttle(Clock())
+    keys = Throttle.keys("boss", "10.0.0.9")
+    assert [throttle.begin(keys) for _ in range(5)] == [0.0] * 5  # five checks running at once
+    assert throttle.begin(keys) > 0  # a sixth waits for their outcome
+    for _ in range(5):
+        throttle.end(keys, ok=False)
+    assert throttle.begin(keys) == 30.0

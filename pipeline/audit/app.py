@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -37,6 +38,7 @@ from ..types import CATEGORIES
 from . import auth, sessions, views
 from .redrafting import redraft
 from .store import REVIEW_STATES, AuditMeeting, AuditSession, AuditStore, AuditUser
+from .throttle import Throttle, retry_after
 
 HERE = Path(__file__).resolve().parent
 LANG_TAGS = {"en": "en", "zh": "zh-Hant"}
@@ -66,15 +68,19 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
 
 
-def create_app(store: Store, *, clock: Callable[[], float] = time.time) -> Starlette:
+def create_app(
+    store: Store, *, clock: Callable[[], float] = time.time, hasher: PasswordHasher | None = None
+) -> Starlette:
     """The audit web application over an open run store.
 
     Args:
         store: the run store (migrated: it holds the audit tables and the sessions).
-        clock: seconds since the epoch, for session expiry (tests pass a fake one).
+        clock: seconds since the epoch, for session expiry and sign-in waits (tests pass a fake).
+        hasher: checks passwords (default: argon2 with its default parameters).
     """
     audit = AuditStore(store)
     live = sessions.Sessions(audit, clock)
+    throttle = Throttle(clock)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     env = templates.env
     env.globals.update(categories=CATEGORIES, review_states=REVIEW_STATES, lang_tags=LANG_TAGS)
@@ -137,8 +143,21 @@ def create_app(store: Store, *, clock: Callable[[], float] = time.time) -> Starl
         if request.method == "GET":
             return page(request, "login.html", user=None, next=nxt, error="")
         form = await checked_form(request)
-        user = auth.authenticate(audit, str(form.get("name", "")), str(form.get("password", "")))
+        name, password = str(form.get("name", "")), str(form.get("password", ""))
+        keys = throttle.keys(name, request.client.host if request.client else "")
+        wait = throttle.begin(keys)
+        if wait:
+            return too_many(request, wait, next=nxt)
+        try:
+            # argon2 takes a good part of a second of CPU: a worker thread, so pages stay fast.
+            user = await run_in_threadpool(auth.authenticate, audit, name, password, hasher)
+        except BaseException:
+            throttle.end(keys, ok=True)  # no verdict: release the attempt without counting it
+            raise
+        wait = throttle.end(keys, ok=user is not None, clear=keys[:1])
         if user is None:
+            if wait:
+                return too_many(request, wait, next=nxt)
             return page(request, "login.html", 401, user=None, next=nxt, error="Wrong name or password.")
         live.end(request.cookies.get(sessions.COOKIE))  # a fresh session (and CSRF token) at each sign-in
         response = RedirectResponse(nxt, 303)
@@ -149,6 +168,14 @@ def create_app(store: Store, *, clock: Callable[[], float] = time.time) -> Starl
             httponly=True,
             samesite="lax",
         )
+        return response
+
+    def too_many(request: Request, wait: float, **context: Any) -> Response:
+        """429 on the login page, with the wait in the text and in ``Retry-After``."""
+        seconds = retry_after(wait)
+        error = f"Too many attempts; try again in {seconds} s."
+        response = page(request, "login.html", 429, user=None, error=error, **context)
+        response.headers["Retry-After"] = str(seconds)
         return response
 
     async def logout(request: Request) -> Response:

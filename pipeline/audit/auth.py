@@ -50,11 +50,16 @@ def add_user(audit: AuditStore, name: str, role: str, password: str, rep: str = 
     return audit.add_user(name.strip(), role, rep.strip() or name.strip(), hash_password(password))
 
 
-def authenticate(audit: AuditStore, name: str, password: str) -> AuditUser | None:
-    """The account if ``password`` is right, else ``None``."""
+def authenticate(
+    audit: AuditStore, name: str, password: str, hasher: PasswordHasher | None = None
+) -> AuditUser | None:
+    """The account if ``password`` is right, else ``None``.
+
+    Slow on purpose (argon2): the web page calls it in a worker thread, never on the event loop.
+    """
     user = audit.user(name)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        (hasher or _hasher).verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
     return user
