@@ -10,12 +10,15 @@ import anyio
 import httpx
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from click.testing import Result
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
 from pipeline.audit import create_app
 from pipeline.audit.sessions import COOKIE
 from pipeline.audit.store import AuditStore, audit_sessions
 from pipeline.audit.throttle import Throttle
+from pipeline.cli.main import app as cli_app
 from pipeline.runs.store import Store
 from tests.test_audit import PASSWORD, csrf_of, login
 
@@ -245,3 +248,114 @@ def test_guesses_in_flight_count_toward_the_limit() -> None:
     for _ in range(5):
         throttle.end(keys, ok=False)
     assert throttle.begin(keys) == 30.0
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+
+def memo(store: Store, *args: str, password: str = "") -> Result:
+    """``memo audit --db STORE ARGS…`` in-process, the password typed at the prompt (twice)."""
+    typed = f"{password}\n{password}\n" if password else None
+    return CliRunner().invoke(cli_app, ["audit", "--db", store.url, *args], input=typed)
+
+
+def signed_in(client: TestClient) -> bool:
+    return client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_user_list_shows_every_account_and_its_state(world: World) -> None:
+    store, _ids = world
+    assert memo(store, "user", "disable", "bob").exit_code == 0
+    result = memo(store, "user", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["name", "role", "rep", "name", "state"]
+    assert [line.split() for line in lines[1:]] == [
+        ["alice", "rep", "Alice", "active"],
+        ["bob", "rep", "Bob", "disabled"],
+        ["boss", "supervisor", "boss", "active"],
+    ]
+
+
+def test_a_supervisors_reset_sets_the_password_and_ends_the_users_sessions(world: World) -> None:
+    store, _ids = world
+    client = client_for(store)
+    login(client, "alice")
+    result = memo(store, "user", "passwd", "alice", password="a new one, long")
+    assert result.exit_code == 0, result.output
+    assert not signed_in(client)
+    assert _try(client, "alice", PASSWORD).status_code == 401
+    assert _try(client, "alice", "a new one, long").status_code == 303
+
+
+def test_disabling_a_user_ends_their_sessions_and_refuses_sign_in(world: World) -> None:
+    store, _ids = world
+    client = client_for(store)
+    login(client, "alice")
+    assert memo(store, "user", "disable", "alice").exit_code == 0
+    assert not signed_in(client)
+    assert _try(client, "alice", PASSWORD).status_code == 401
+    assert memo(store, "user", "enable", "alice").exit_code == 0
+    assert _try(client, "alice", PASSWORD).status_code == 303
+
+
+def test_removing_a_user_ends_their_sessions_and_keeps_the_history(world: World) -> None:
+    store, ids = world
+    supervisor = client_for(store)
+    token = login(supervisor, "boss")
+    rid = ids["alice_en"]
+    supervisor.post(f"/meetings/{rid}/review", data={"csrf": token, "status": "reviewed"})
+    assert memo(store, "user", "remove", "boss").exit_code == 0
+    assert not signed_in(supervisor)
+    assert AuditStore(store).user("boss") is None
+    assert [h["user"] for h in AuditStore(store).history(rid)] == ["boss"]
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(audit_sessions)).scalar_one() == 0
+
+
+def test_user_commands_refuse_an_unknown_name_in_one_line(world: World) -> None:
+    store, _ids = world
+    for args in (("disable", "nobody"), ("enable", "nobody"), ("remove", "nobody")):
+        result = memo(store, "user", *args)
+        assert result.exit_code == 1
+        assert result.output.strip() == "error: there is no user 'nobody'; `memo audit user list` shows them"
+    result = memo(store, "user", "passwd", "nobody", password="long enough")
+    assert result.exit_code == 1 and "there is no user 'nobody'" in result.output
+    result = memo(store, "user", "passwd", "alice", password="short")
+    assert result.exit_code == 1 and "too short" in result.output
+
+
+def _change(client: TestClient, current: str, new: str, confirm: str | None = None) -> httpx.Response:
+    token = csrf_of(client.get("/account").text)
+    form = {"csrf": token, "current": current, "new": new, "confirm": new if confirm is None else confirm}
+    return client.post("/account/password", data=form, follow_redirects=False)
+
+
+def test_changing_your_own_password_ends_your_other_sessions(world: World) -> None:
+    store, _ids = world
+    here, elsewhere = client_for(store), client_for(store)
+    login(here, "alice")
+    login(elsewhere, "alice")
+    r = _change(here, PASSWORD, "a brand new password")
+    assert r.status_code == 303 and r.headers["location"] == "/account?msg=password"
+    assert "Password changed" in here.get(r.headers["location"]).text
+    assert signed_in(here) and not signed_in(elsewhere)
+    assert _try(elsewhere, "alice", PASSWORD).status_code == 401
+    assert _try(elsewhere, "alice", "a brand new password").status_code == 303
+
+
+def test_a_password_change_needs_the_current_password_and_a_good_new_one(world: World) -> None:
+    store, _ids = world
+    client = client_for(store)
+    login(client, "alice")
+    r = _change(client, "not it", "a brand new password")
+    assert r.status_code == 401 and "The current password is wrong." in r.text
+    r = _change(client, PASSWORD, "a brand new password", "a brand new passw0rd")
+    assert r.status_code == 400 and "differ" in r.text
+    r = _change(client, PASSWORD, "short")
+    assert r.status_code == 400 and "too short" in r.text
+    assert _try(client_for(store), "alice", PASSWORD).status_code == 303  # unchanged
+    for _ in range(4):
+        _change(client, "not it", "a brand new password")
+    r = _change(client, PASSWORD, "a brand new password")  # five misses: locked like a sign-in
+    assert r.status_code == 429 and "try again in" in r.text

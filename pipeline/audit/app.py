@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import MemoError
+from ..errors import AuditError, MemoError
 from ..memo.srt import to_srt
 from ..runs.store import Store
 from ..types import CATEGORIES
@@ -144,10 +144,10 @@ def create_app(
             return page(request, "login.html", user=None, next=nxt, error="")
         form = await checked_form(request)
         name, password = str(form.get("name", "")), str(form.get("password", ""))
-        keys = throttle.keys(name, request.client.host if request.client else "")
+        keys = throttle.keys(name, _address(request))
         wait = throttle.begin(keys)
         if wait:
-            return too_many(request, wait, next=nxt)
+            return too_many(request, "login.html", wait, next=nxt)
         try:
             # argon2 takes a good part of a second of CPU: a worker thread, so pages stay fast.
             user = await run_in_threadpool(auth.authenticate, audit, name, password, hasher)
@@ -157,7 +157,7 @@ def create_app(
         wait = throttle.end(keys, ok=user is not None, clear=keys[:1])
         if user is None:
             if wait:
-                return too_many(request, wait, next=nxt)
+                return too_many(request, "login.html", wait, next=nxt)
             return page(request, "login.html", 401, user=None, next=nxt, error="Wrong name or password.")
         live.end(request.cookies.get(sessions.COOKIE))  # a fresh session (and CSRF token) at each sign-in
         response = RedirectResponse(nxt, 303)
@@ -170,11 +170,11 @@ def create_app(
         )
         return response
 
-    def too_many(request: Request, wait: float, **context: Any) -> Response:
-        """429 on the login page, with the wait in the text and in ``Retry-After``."""
+    def too_many(request: Request, template: str, wait: float, **context: Any) -> Response:
+        """429 on a page with a password form, with the wait in the text and in ``Retry-After``."""
         seconds = retry_after(wait)
         error = f"Too many attempts; try again in {seconds} s."
-        response = page(request, "login.html", 429, user=None, error=error, **context)
+        response = page(request, template, 429, error=error, **context)
         response.headers["Retry-After"] = str(seconds)
         return response
 
@@ -185,6 +185,43 @@ def create_app(
         response = RedirectResponse("/login", 303)
         response.delete_cookie(sessions.COOKIE, httponly=True, samesite="lax")
         return response
+
+    # -- own account ---------------------------------------------------------------------
+
+    async def account(request: Request) -> Response:
+        login_required(request)
+        changed = request.query_params.get("msg") == "password"
+        return page(request, "account.html", error="", changed=changed)
+
+    async def change_password(request: Request) -> Response:
+        user = login_required(request)
+        session = current(request)
+        assert session is not None
+        form = await checked_form(request)
+        new = str(form.get("new", ""))
+        if new != str(form.get("confirm", "")):
+            return page(request, "account.html", 400, error="The new password and its repetition differ.")
+        try:
+            auth.check_password(new)
+        except AuditError as e:
+            return page(request, "account.html", 400, error=_sentence(e))
+        keys = throttle.keys(user.name, _address(request))
+        wait = throttle.begin(keys)
+        if wait:
+            return too_many(request, "account.html", wait)
+        try:
+            current_password = str(form.get("current", ""))
+            await run_in_threadpool(auth.change_password, audit, session, current_password, new, hasher)
+        except AuditError as e:
+            wait = throttle.end(keys, ok=False)
+            if wait:
+                return too_many(request, "account.html", wait)
+            return page(request, "account.html", 401, error=_sentence(e))
+        except BaseException:
+            throttle.end(keys, ok=True)  # no verdict: release the attempt without counting it
+            raise
+        throttle.end(keys, ok=True, clear=keys[:1])
+        return RedirectResponse("/account?msg=password", 303)
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -297,6 +334,8 @@ def create_app(
     routes = [
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
+        Route("/account", account),
+        Route("/account/password", change_password, methods=["POST"]),
         Route("/", meetings),
         Route("/meetings/{rid:int}", meeting),
         Route("/meetings/{rid:int}/audio", audio),
@@ -317,6 +356,16 @@ def _lang_tag(m: AuditMeeting) -> str:
     if m.language == "zh":
         return "zh-Hans" if m.script == "hans" else "zh-Hant"
     return LANG_TAGS.get(m.language, "en")
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _sentence(e: Exception) -> str:
+    """A one-line error message as a sentence on a page."""
+    text = str(e)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _ascii(name: str) -> str:

@@ -63,7 +63,7 @@ class Sessions:
         if session is None:
             return None
         now = self.now()
-        if now >= session.expires_at or now - session.last_seen >= IDLE:
+        if session.user.disabled or now >= session.expires_at or now - session.last_seen >= IDLE:
             self.audit.end_session(hashed)
             return None
         if now - session.last_seen >= TOUCH_EVERY:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import StoreError
+from ..errors import AuditError, StoreError
 from ..runs.recorded import RunSettings
 from ..runs.store import (
     Store,
@@ -37,6 +37,7 @@ audit_users = sa.Table(
     sa.Column("rep", sa.Text, nullable=False),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 audit_log = sa.Table(
@@ -91,6 +92,7 @@ class AuditUser:
     role: str
     rep: str
     password_hash: str
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class AuditSession:
 
 
 def _audit_user(row: Any) -> AuditUser:
-    return AuditUser(int(row.id), row.name, row.role, row.rep, row.password_hash)
+    return AuditUser(int(row.id), row.name, row.role, row.rep, row.password_hash, bool(row.disabled))
 
 
 def _audit_meeting(row: Any) -> AuditMeeting:
@@ -189,6 +191,53 @@ class AuditStore:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(audit_users).where(audit_users.c.name == name)).first()
         return _audit_user(row) if row is not None else None
+
+    def users(self) -> list[AuditUser]:
+        """Every account, by name."""
+        with self.engine.connect() as conn:
+            return [_audit_user(r) for r in conn.execute(sa.select(audit_users).order_by(audit_users.c.name))]
+
+    def _known(self, conn: sa.Connection, name: str) -> int:
+        found = conn.execute(sa.select(audit_users.c.id).where(audit_users.c.name == name)).first()
+        if found is None:
+            raise AuditError(f"there is no user {name!r}; `memo audit user list` shows them")
+        return int(found.id)
+
+    def set_password_hash(self, name: str, password_hash: str, *, keep_session: int | None = None) -> None:
+        """Give ``name`` a new password hash and end their sessions (but ``keep_session``).
+
+        Raises:
+            AuditError: no such user.
+        """
+        with self.engine.begin() as conn:
+            uid = self._known(conn, name)
+            conn.execute(
+                sa.update(audit_users).where(audit_users.c.id == uid).values(password_hash=password_hash)
+            )
+            self._end_sessions(conn, uid, keep_session)
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Disable (ending every session at once) or enable an account.
+
+        Raises:
+            AuditError: no such user.
+        """
+        with self.engine.begin() as conn:
+            uid = self._known(conn, name)
+            conn.execute(sa.update(audit_users).where(audit_users.c.id == uid).values(disabled=disabled))
+            if disabled:
+                self._end_sessions(conn, uid)
+
+    def remove_user(self, name: str) -> None:
+        """Delete an account and its sessions; the review log keeps the name.
+
+        Raises:
+            AuditError: no such user.
+        """
+        with self.engine.begin() as conn:
+            uid = self._known(conn, name)
+            self._end_sessions(conn, uid)
+            conn.execute(sa.delete(audit_users).where(audit_users.c.id == uid))
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -247,13 +296,11 @@ class AuditStore:
         with self.engine.begin() as conn:
             conn.execute(sa.delete(audit_sessions).where(audit_sessions.c.token_hash == token_hash))
 
-    def end_sessions(self, user_id: int, *, keep: int | None = None) -> int:
-        """Sign out every session of an account (but ``keep``); returns how many ended."""
+    def _end_sessions(self, conn: sa.Connection, user_id: int, keep: int | None = None) -> None:
         where = audit_sessions.c.user_id == user_id
         if keep is not None:
             where = where & (audit_sessions.c.id != keep)
-        with self.engine.begin() as conn:
-            return int(conn.execute(sa.delete(audit_sessions).where(where)).rowcount)
+        conn.execute(sa.delete(audit_sessions).where(where))
 
     def purge_sessions(self, now: dt.datetime, idle_since: dt.datetime) -> int:
         """Delete sessions past their expiry or unused since ``idle_since``; returns how many."""

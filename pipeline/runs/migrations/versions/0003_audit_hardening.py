@@ -1,11 +1,12 @@
-"""Audit page: signed-in sessions kept in the store.
+"""Audit page: signed-in sessions kept in the store, and accounts that can be disabled.
 
 Revision ID: 0003
 Revises: 0002
 
 A session is a row (the hash of the browser's random token, the account, its CSRF
-token, created, last seen, expiry), so signing out, a password change or removing an
-account ends it at once, and it outlives a restart of the server only while the row exists.
+token, created, last seen, expiry), so signing out, a password change, disabling or
+removing an account ends it at once, and it outlives a restart of the server only while
+the row exists.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ UTC = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    op.add_column("audit_users", sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()))
     op.create_table(
         "audit_sessions",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -39,3 +41,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("audit_sessions")
+    with op.batch_alter_table("audit_users") as batch:
+        batch.drop_column("disabled")
