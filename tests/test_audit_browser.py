@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from typing import Any
 import pytest
 
 from pipeline.audit import create_app
-from tests.test_audit import PASSWORD, SCRIPT, WARRANTY, build_store
+from tests.test_audit import PASSWORD, SCRIPT, WARRANTY, build_store, served
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -42,25 +39,9 @@ if not Path(CHROMIUM).is_file():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
     """The audit app on 127.0.0.1 and a free port, in a thread."""
-    import uvicorn
-
     store, ids = build_store(tmp_path_factory.mktemp("audit-browser"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the audit server did not start"
-    yield f"http://127.0.0.1:{port}", ids
-    srv.should_exit = True
-    thread.join(10)
+    with served(create_app(store)) as base:
+        yield base, ids
     store.close()
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 import threading
 from typing import Literal
+from urllib.parse import urlencode
 
 import anyio
 import httpx
+import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from click.testing import Result
@@ -19,8 +22,9 @@ from pipeline.audit.sessions import COOKIE
 from pipeline.audit.store import AuditStore, audit_sessions
 from pipeline.audit.throttle import Throttle
 from pipeline.cli.main import app as cli_app
+from pipeline.errors import AuditError
 from pipeline.runs.store import Store
-from tests.test_audit import PASSWORD, csrf_of, login
+from tests.test_audit import PASSWORD, csrf_of, login, served
 
 World = tuple[Store, dict[str, int]]
 BASE = "http://127.0.0.1"
@@ -359,3 +363,65 @@ def test_a_password_change_needs_the_current_password_and_a_good_new_one(world: 
         _change(client, "not it", "a brand new password")
     r = _change(client, PASSWORD, "a brand new password")  # five misses: locked like a sign-in
     assert r.status_code == 429 and "try again in" in r.text
+
+
+# -- bad ids and queries: 4xx, never a 500 ---------------------------------------------------------
+
+HUGE = "99999999999999999999999"
+
+
+def test_bad_ids_and_queries_are_4xx_on_a_kept_alive_connection(world: World) -> None:
+    store, ids = world
+    app = create_app(store)
+    client = TestClient(app, base_url=BASE)
+    token = login(client, "boss")  # sessions are in the store: the cookie works on the real server too
+    cookie = f"{COOKIE}={client.cookies[COOKIE]}"
+    rid = ids["alice_en"]
+    form = {"csrf": token, "category": "market"}
+    requests = [
+        ("GET", f"/meetings/{HUGE}", None, 404, "no such meeting"),
+        ("GET", f"/meetings/{HUGE}/audio", None, 404, "no such meeting"),
+        ("GET", f"/meetings/{HUGE}/download.srt", None, 404, "no such meeting"),
+        ("POST", f"/meetings/{rid}/segments/999", form, 404, "segment 999 is not in this meeting"),
+        ("POST", f"/meetings/{rid}/segments/{HUGE}", form, 404, "no such segment"),
+        ("GET", "/?q=%00", None, 400, "control characters"),
+        ("GET", "/?q=a%00b%00c", None, 400, "control characters"),
+        ("GET", "/?from=yesterday", None, 400, "YYYY-MM-DD"),
+        ("GET", "/", None, 200, "3 meetings"),
+    ]
+    with served(app) as base:
+        conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+        first_socket = None
+        for method, path, data, status, text in requests:
+            headers = {"Cookie": cookie}
+            body = urlencode(data) if data else None
+            if body:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            conn.request(method, path, body=body, headers=headers)
+            r = conn.getresponse()
+            page = r.read().decode()
+            assert (r.status, text in page) == (status, True), (method, path, page[-400:])
+            assert not r.will_close, path
+            first_socket = first_socket or conn.sock
+            assert conn.sock is first_socket, f"{path} dropped the connection"
+        conn.close()
+    assert review_status(store, rid) == "unreviewed"
+
+
+def test_a_nul_in_a_search_matches_nothing_and_says_why(world: World) -> None:
+    store, _ids = world
+    with pytest.raises(AuditError, match="control characters"):
+        AuditStore(store).meetings(search="\x00")
+    client = client_for(store)
+    login(client, "boss")
+    r = client.get("/?q=%00")
+    assert r.status_code == 400 and 'class="open"' not in r.text
+    assert "Filters and searches cannot contain control characters" in r.text
+
+
+def test_a_correction_with_a_nul_is_refused(world: World) -> None:
+    store, ids = world
+    client = client_for(store)
+    token = login(client, "boss")
+    r = client.post(f"/meetings/{ids['alice_en']}/segments/1", data={"csrf": token, "text": "a\x00b"})
+    assert r.status_code == 400 and "control characters" in r.text

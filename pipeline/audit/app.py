@@ -11,7 +11,9 @@ this site's own scripts and styles.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,17 +33,21 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import AuditError, MemoError
+from ..errors import AuditError, MemoError, StoreError
 from ..memo.srt import to_srt
 from ..runs.store import Store
 from ..types import CATEGORIES
 from . import auth, sessions, views
 from .redrafting import redraft
-from .store import REVIEW_STATES, AuditMeeting, AuditSession, AuditStore, AuditUser
+from .store import REVIEW_STATES, AuditMeeting, AuditSession, AuditStore, AuditUser, has_control_characters
 from .throttle import Throttle, retry_after
 
 HERE = Path(__file__).resolve().parent
 LANG_TAGS = {"en": "en", "zh": "zh-Hant"}
+MAX_ID = 2**31 - 1
+"""Ids are ``sa.Integer`` columns (32-bit on PostgreSQL): a larger id in a URL names nothing, and
+is answered 404 before it reaches the database (SQLite raises OverflowError past 64 bits)."""
+FILTERS = ("rep", "from", "to", "language", "status", "q", "needs")
 LOGIN_COOKIE = "memo_audit_login"
 """Before sign-in, the login form's CSRF token travels in this cookie (double submit)."""
 SECURITY_HEADERS = [
@@ -111,7 +117,7 @@ def create_app(
 
     def visible(request: Request) -> tuple[AuditUser, AuditMeeting]:
         user = login_required(request)
-        meeting = audit.meeting(int(request.path_params["rid"]))
+        meeting = audit.meeting(_id(request, "rid", "no such meeting"))
         if meeting is None:
             raise HTTPException(404, "no such meeting")
         if not auth.can_see(user, meeting):
@@ -228,21 +234,27 @@ def create_app(
     async def meetings(request: Request) -> Response:
         user = login_required(request)
         q = request.query_params
-        f = {k: q.get(k, "").strip() for k in ("rep", "from", "to", "language", "status", "q", "needs")}
+        f = {k: q.get(k, "").strip() for k in FILTERS}
+        reps = audit.reps() if user.role == "supervisor" else [user.rep]
+        problem = _filter_problem(f)
+        if problem:
+            return page(request, "meetings.html", 400, rows=[], f=f, reps=reps, error=problem)
         rep = user.rep if user.role == "rep" else (f["rep"] or None)
-        found = audit.meetings(
-            rep=rep,
-            language=f["language"] or None,
-            date_from=f["from"] or None,
-            date_to=f["to"] or None,
-            review=f["status"] or None,
-            search=f["q"] or None,
-        )
+        try:
+            found = audit.meetings(
+                rep=rep,
+                language=f["language"] or None,
+                date_from=f["from"] or None,
+                date_to=f["to"] or None,
+                review=f["status"] or None,
+                search=f["q"] or None,
+            )
+        except AuditError as e:
+            return page(request, "meetings.html", 400, rows=[], f=f, reps=reps, error=_sentence(e))
         rows = [{"m": m, "reasons": views.review_reasons(m)} for m in found]
         if f["needs"]:
             rows = [r for r in rows if r["reasons"]]
-        reps = audit.reps() if user.role == "supervisor" else [user.rep]
-        return page(request, "meetings.html", rows=rows, f=f, reps=reps)
+        return page(request, "meetings.html", rows=rows, f=f, reps=reps, error="")
 
     async def meeting(request: Request) -> Response:
         user, m = visible(request)
@@ -304,8 +316,13 @@ def create_app(
         text = " ".join(str(text).split()) if text is not None else None
         if text == "":
             raise HTTPException(400, "a segment's text cannot be empty")
-        seg_id = int(request.path_params["seg"])
-        changed = audit.update_segment(m, seg_id, user.name, text=text, category=category)
+        if text is not None and has_control_characters(text):
+            raise HTTPException(400, "a segment's text cannot contain control characters (such as NUL)")
+        seg_id = _id(request, "seg", "no such segment in this meeting's transcript")
+        try:
+            changed = audit.update_segment(m, seg_id, user.name, text=text, category=category)
+        except StoreError as e:
+            raise HTTPException(404, str(e)) from None
         msg = "Saved. Re-draft the memo to apply it." if changed else "Nothing changed."
         return _back(m, msg, f"seg-{seg_id}")
 
@@ -356,6 +373,35 @@ def _lang_tag(m: AuditMeeting) -> str:
     if m.language == "zh":
         return "zh-Hans" if m.script == "hans" else "zh-Hant"
     return LANG_TAGS.get(m.language, "en")
+
+
+def _id(request: Request, name: str, missing: str) -> int:
+    """A numeric id of the path; 404 (``missing``) when no row can have it."""
+    value = int(request.path_params[name])
+    if value > MAX_ID:
+        raise HTTPException(404, missing)
+    return value
+
+
+def _filter_problem(f: dict[str, str]) -> str:
+    """Why the meeting list's filters cannot be used ("" when they can)."""
+    if any(has_control_characters(v) for v in f.values()):
+        return "Filters and searches cannot contain control characters (such as NUL)."
+    for key in ("from", "to"):
+        if f[key] and not _is_date(f[key]):
+            return f"The {key!r} date must be YYYY-MM-DD, not {f[key]!r}."
+    return ""
+
+
+def _is_date(text: str) -> bool:
+    # Dates are compared as text in the store, so only this one spelling will do.
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _address(request: Request) -> str:

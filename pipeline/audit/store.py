@@ -8,6 +8,7 @@ except ``update_segment`` (a supervisor's correction of one segment of the curre
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,13 @@ audit_sessions = sa.Table(
 )
 
 REVIEW_STATES = ("unreviewed", "reviewed", "approved")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds a control character (NUL, a line break…): never in a search."""
+    return _CONTROL.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -361,7 +369,14 @@ class AuditStore:
         review: str | None = None,
         search: str | None = None,
     ) -> list[AuditMeeting]:
-        """Meetings with a finished run, newest first, narrowed by the filters given."""
+        """Meetings with a finished run, newest first, narrowed by the filters given.
+
+        Raises:
+            AuditError: the search holds a control character (SQLite reads a NUL as the end of
+                a LIKE pattern, so a lone NUL would match everything, and FTS5 refuses it).
+        """
+        if search and has_control_characters(search):
+            raise AuditError("a search cannot contain control characters (such as NUL)")
         q = self._meetings_query()
         if rep is not None:
             q = q.where(memos.c.rep == rep)
