@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from pipeline.audit.views import review_reasons, spans
 from pipeline.cli.main import app as cli_app
 from pipeline.draft import DraftOptions, draft_transcript
 from pipeline.memo.render import MemoDetails
+from pipeline.runs import store as store_module
 from pipeline.runs.recorded import RunSettings
 from pipeline.runs.store import Recording, Store
 from pipeline.types import RemovedSegment, Segment, Source, Transcript, Word
@@ -295,6 +297,56 @@ def test_search_follows_corrections(world: tuple[Store, dict[str, int]]) -> None
     audit.update_segment(m, 1, "boss", text="We supply about 400 contractors from a warehouse in Cheyenne.")
     assert {x.recording_id for x in audit.meetings(search="Cheyenne")} == {ids["alice_en"]}
     assert ids["alice_en"] not in {x.recording_id for x in audit.meetings(search="Wyoming")}
+
+
+def _found(audit: AuditStore, text: str) -> set[int]:
+    return {m.recording_id for m in audit.meetings(search=text)}
+
+
+def test_search_finds_chinese_in_either_script(world: tuple[Store, dict[str, int]], tmp_path: Path) -> None:
+    store, ids = world
+    hans = record_meeting(
+        store, tmp_path, "carol-zh", [("dist", "我们喜欢乌龙茶，两个仓库都有。")], rep="Carol", language="zh"
+    )
+    audit = AuditStore(store)
+    assert _found(audit, "两个仓库") == {ids["alice_zh"], hans}  # Simplified query, Traditional transcript
+    assert _found(audit, "兩個倉庫") == {ids["alice_zh"], hans}  # and the other way round
+    assert _found(audit, "仓库") == {ids["alice_zh"], hans}  # under three characters: LIKE, folded too
+    assert _found(audit, "烏龍茶") == {hans}
+    m = audit.meeting(ids["alice_zh"])
+    assert m is not None
+    audit.update_segment(m, 4, "boss", text="我們比較喜歡烏龍茶，利潤太薄了。")  # a correction is folded too
+    for query in ("乌龙茶", "烏龍茶", "龍茶"):
+        assert _found(audit, query) == {ids["alice_zh"], hans}, query
+    client = client_for(store)
+    login(client, "boss")
+    assert _listed(client, "?q=%E4%B9%8C%E9%BE%99%E8%8C%B6") == {ids["alice_zh"], hans}  # ?q=乌龙茶
+
+
+def test_a_store_from_before_the_search_table_finds_across_scripts(
+    world: tuple[Store, dict[str, int]],
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    store, ids = world
+    url = store.url
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(store_module.__file__).parent / "migrations"))
+    with store.engine.begin() as conn:  # back to the schema of 0002: raw-text index, no search table
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    store.close()
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "segments_fts" in tables and "audit_search" not in tables
+
+    reopened = Store(url)  # migrated to the head again, the search table empty
+    try:
+        assert _found(AuditStore(reopened), "两个仓库") == {ids["alice_zh"]}
+        assert _found(AuditStore(reopened), "plumbing") == {ids["alice_en"], ids["bob"]}
+    finally:
+        reopened.close()
 
 
 # -- access ------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The audit page's tables and queries, over the run store's tables.
 
 Accounts, the review log and review states (migration 0002), and signed-in sessions
-(0003) live here; everything else only reads the run tables of ``pipeline.runs.store``,
-except ``update_segment`` (a supervisor's correction of one segment of the current transcript).
+(0003) live here, the search table in ``search``; everything else only reads the run
+tables of ``pipeline.runs.store``, except ``update_segment`` (a supervisor's correction of
+one segment of the current transcript).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..runs.store import (
     transcripts,
     utcnow,
 )
+from . import search as search_table
 
 audit_users = sa.Table(
     "audit_users",
@@ -391,22 +393,12 @@ class AuditStore:
         elif review:
             q = q.where(audit_reviews.c.status == review)
         if search:
-            q = q.where(transcripts.c.id.in_(self._search(search)))
+            search_table.refresh(self.engine)
+            matching = search_table.matching_transcripts(self.engine.dialect.name, search)
+            q = q.where(transcripts.c.id.in_(matching))
         q = q.order_by(memos.c.meeting_date.desc(), recordings.c.id.desc())
         with self.engine.connect() as conn:
             return [_audit_meeting(row) for row in conn.execute(q)]
-
-    def _search(self, text: str) -> Any:
-        """Transcript ids whose segments contain ``text`` (FTS5 trigram index on SQLite)."""
-        if self.engine.dialect.name == "sqlite" and len(text) >= 3:
-            # A quoted FTS5 string is a phrase; a trigram index matches it as a substring.
-            phrase = '"' + text.replace('"', '""') + '"'
-            fts = sa.table("segments_fts", sa.column("rowid"))
-            hits = sa.select(fts.c.rowid).where(sa.text("segments_fts MATCH :q").bindparams(q=phrase))
-            return sa.select(segments.c.transcript_id).where(segments.c.id.in_(hits))
-        # Under three characters a trigram index cannot help; PostgreSQL: ILIKE (pg_trgm can index it).
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return sa.select(segments.c.transcript_id).where(segments.c.text.ilike(f"%{escaped}%", escape="\\"))
 
     def meeting(self, recording_id: int) -> AuditMeeting | None:
         """One meeting by its recording id (``None`` when it has no finished run)."""
@@ -471,6 +463,8 @@ class AuditStore:
                 if new is None or new == (old or ""):
                     continue
                 conn.execute(sa.update(segments).where(where).values({field: new}))
+                if field == "text":
+                    search_table.refold(conn, int(row.id), new)
                 self._log(conn, meeting, user, field, old, new, seg_id=seg_id)
                 changed = True
         return changed
