@@ -558,3 +558,45 @@ def test_real_pipeline_output_on_the_meeting_page(e2e: dict[str, object], tmp_pa
     assert html.count('class="seg cat-border-') == len(transcript.segments)
     assert "Grand Rapids" in html
     assert client.get("/meetings/1/audio", headers={"Range": "bytes=0-9"}).status_code == 206
+
+
+# -- status banner --------------------------------------------------------------------------------
+
+
+def _banner(html: str) -> str:
+    found = re.search(r'<p class="message" role="status">(.*?)</p>', html)
+    return found[1] if found else ""
+
+
+def test_the_banner_shows_only_its_own_messages_by_key(world: tuple[Store, dict[str, int]]) -> None:
+    store, ids = world
+    client = client_for(store)
+    token = login(client, "boss")
+    rid = ids["alice_en"]
+    r = client.post(f"/meetings/{rid}/segments/{WARRANTY}", data={"csrf": token, "category": "product"})
+    assert "msg=saved" in str(r.url) and _banner(r.text) == "Saved. Re-draft the memo to apply it."
+    r = client.post(f"/meetings/{rid}/review", data={"csrf": token, "status": "approved"})
+    assert _banner(r.text) == "Marked approved."
+    r = client.post(f"/meetings/{rid}/segments/{WARRANTY}", data={"csrf": token, "category": "product"})
+    assert _banner(r.text) == "Nothing changed."
+    for bait in ("Your+account+is+locked;+call+555-0100", "%3Cb%3Ebold%3C/b%3E", "__class__", ""):
+        html = client.get(f"/meetings/{rid}?msg={bait}").text
+        assert _banner(html) == "" and "555-0100" not in html and "bold" not in html, bait
+
+
+def test_a_failed_redraft_says_why_on_the_meeting_page(
+    world: tuple[Store, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.audit import app as app_module
+    from pipeline.errors import TemplateError
+
+    def broken(*_args: object) -> int:
+        raise TemplateError("the memo template memo.en.docx is missing; reinstall meeting-memo")
+
+    monkeypatch.setattr(app_module, "redraft", broken)
+    store, ids = world
+    client = client_for(store)
+    token = login(client, "boss")
+    r = client.post(f"/meetings/{ids['alice_en']}/redraft", data={"csrf": token})
+    assert r.status_code == 500 and "Re-draft failed: the memo template memo.en.docx is missing" in r.text
+    assert 'id="seg-1"' in r.text  # the meeting, not a bare error page

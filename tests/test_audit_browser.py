@@ -153,3 +153,14 @@ def test_script_in_a_transcript_renders_as_text(
     assert page.locator("#seg-2 p.text").inner_text() == SCRIPT
     assert page.locator("#seg-2 img, #seg-2 script").count() == 0
     page.close()
+
+
+def test_the_banner_ignores_text_in_the_address(
+    server: tuple[str, dict[str, int]], browser: Any, shots: Path
+) -> None:
+    base, ids = server
+    page = _login(browser, base, "alice")
+    page.goto(f"{base}/meetings/{ids['alice_en']}?msg=Call+555-0100+to+unlock+your+account")
+    assert page.locator("p.message").count() == 0
+    assert "555-0100" not in page.inner_text("body")
+    page.close()

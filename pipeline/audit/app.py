@@ -196,8 +196,7 @@ def create_app(
 
     async def account(request: Request) -> Response:
         login_required(request)
-        changed = request.query_params.get("msg") == "password"
-        return page(request, "account.html", error="", changed=changed)
+        return page(request, "account.html", error="", message=views.message(request.query_params.get("msg")))
 
     async def change_password(request: Request) -> Response:
         user = login_required(request)
@@ -227,7 +226,7 @@ def create_app(
             throttle.end(keys, ok=True)  # no verdict: release the attempt without counting it
             raise
         throttle.end(keys, ok=True, clear=keys[:1])
-        return RedirectResponse("/account?msg=password", 303)
+        return RedirectResponse("/account?msg=password", 303)  # a key of views.MESSAGES
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -258,12 +257,20 @@ def create_app(
 
     async def meeting(request: Request) -> Response:
         user, m = visible(request)
+        return meeting_page(request, user, m, message=views.message(request.query_params.get("msg")))
+
+    def meeting_page(
+        request: Request, user: AuditUser, m: AuditMeeting, status_code: int = 200, **context: Any
+    ) -> Response:
         data = audit.transcript_data(m.transcript_id)
         notes = audit.notes_data(m.run_id)
         rows = audit.segment_rows(m.transcript_id)
+        context.setdefault("message", "")
+        context.setdefault("error", "")
         return page(
             request,
             "meeting.html",
+            status_code,
             m=m,
             lang=_lang_tag(m),
             items=views.segment_views(m, data, notes, rows),
@@ -271,7 +278,7 @@ def create_app(
             reasons=views.review_reasons(m),
             history=audit.history(m.recording_id),
             can_edit=auth.can_edit(user),
-            message=request.query_params.get("msg", ""),
+            **context,
         )
 
     async def audio(request: Request) -> Response:
@@ -323,8 +330,7 @@ def create_app(
             changed = audit.update_segment(m, seg_id, user.name, text=text, category=category)
         except StoreError as e:
             raise HTTPException(404, str(e)) from None
-        msg = "Saved. Re-draft the memo to apply it." if changed else "Nothing changed."
-        return _back(m, msg, f"seg-{seg_id}")
+        return _back(m, "saved" if changed else "unchanged", f"seg-{seg_id}")
 
     async def review(request: Request) -> Response:
         user, m, form = await editable(request)
@@ -332,15 +338,16 @@ def create_app(
         if status not in REVIEW_STATES:
             raise HTTPException(400, f"status must be one of: {', '.join(REVIEW_STATES)}")
         audit.set_review(m, status, user.name, str(form.get("comment", "")).strip())
-        return _back(m, f"Marked {status}.")
+        return _back(m, status)
 
     async def redraft_memo(request: Request) -> Response:
         user, m, _form = await editable(request)
         try:
-            run_id = await run_in_threadpool(redraft, audit, m, user.name)
+            await run_in_threadpool(redraft, audit, m, user.name)
         except MemoError as e:
-            return _back(m, f"Re-draft failed: {e}")
-        return _back(m, f"Memo re-drafted from the corrected transcript (run {run_id}).")
+            # Shown here, not passed on in the URL: the page shows only its own fixed messages.
+            return meeting_page(request, user, m, 500, error=f"Re-draft failed: {e}")
+        return _back(m, "redrafted")
 
     async def error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -418,6 +425,7 @@ def _ascii(name: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name) or "meeting"
 
 
-def _back(m: AuditMeeting, message: str, anchor: str = "") -> Response:
-    url = f"/meetings/{m.recording_id}?" + urlencode({"msg": message}) + (f"#{anchor}" if anchor else "")
+def _back(m: AuditMeeting, message_key: str, anchor: str = "") -> Response:
+    """Back to the meeting page, with one of ``views.MESSAGES`` (by key, never as text)."""
+    url = f"/meetings/{m.recording_id}?" + urlencode({"msg": message_key}) + (f"#{anchor}" if anchor else "")
     return RedirectResponse(url, 303)

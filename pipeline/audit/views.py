@@ -13,7 +13,7 @@ from typing import Any
 from ..memo.render import clock
 from ..runs.store import LOW_CONFIDENCE
 from ..types import MEMO_SECTIONS, Segment, Transcript
-from .store import AuditMeeting
+from .store import REVIEW_STATES, AuditMeeting
 
 NEEDS_REVIEW_LOW_CONF = 0.10
 """A meeting with more than this share of low-confidence words needs a review."""
@@ -27,6 +27,22 @@ SECTION_TITLES = {
     "suggestions": "Suggestions",
     "strengths": "Strengths",
 }
+
+
+MESSAGES = {
+    "saved": "Saved. Re-draft the memo to apply it.",
+    "unchanged": "Nothing changed.",
+    **{state: f"Marked {state}." for state in REVIEW_STATES},
+    "redrafted": "Memo re-drafted from the corrected transcript; the history names the new run.",
+    "password": "Password changed; your other sessions are signed out.",
+}
+"""The status banner's texts. A page is sent one by key (``?msg=saved``): any text in the URL
+could be put there by another site's link, so an unknown key shows nothing."""
+
+
+def message(key: str | None) -> str:
+    """The banner text of ``key`` ("" for none or an unknown key)."""
+    return MESSAGES.get(key or "", "")
 
 
 def review_reasons(meeting: AuditMeeting, threshold: float = NEEDS_REVIEW_LOW_CONF) -> list[str]:
