@@ -600,3 +600,53 @@ def test_a_failed_redraft_says_why_on_the_meeting_page(
     r = client.post(f"/meetings/{ids['alice_en']}/redraft", data={"csrf": token})
     assert r.status_code == 500 and "Re-draft failed: the memo template memo.en.docx is missing" in r.text
     assert 'id="seg-1"' in r.text  # the meeting, not a bare error page
+
+
+# -- no audio -------------------------------------------------------------------------------------
+
+
+def record_from_json(store: Store, folder: Path) -> int:
+    """A memo drafted from a transcript JSON (``memo draft X.transcript.json``): its source is the JSON."""
+    segs = tuple(Segment(i, i * 10.0, i * 10.0 + 8, t, sp) for i, (sp, t) in enumerate(EN))
+    transcript = Transcript("en", segs, source=Source("gone.mp3", "ab" * 32, 70.0))
+    source = folder / "dana.transcript.json"
+    source.write_text(json.dumps(transcript.to_dict()), "utf-8")
+    options = DraftOptions(details=MemoDetails(rep="Dana", date="2025-05-05"), outdir=folder / "out")
+    notes, paths = draft_transcript(transcript, source, options, write_transcript=False)
+    sha = "cd" * 32
+    rec = Recording(sha, source, source.stat().st_size, "Dana")
+    run_id = store.start_run(
+        rec, command="draft", settings=RunSettings.of(options).to_dict(), memo_path=paths["memo"]
+    )
+    store.finish_run(run_id, transcript, notes.to_dict(), paths, 0.1, {"rep": "Dana", "date": "2025-05-05"})
+    return _recording_id(store, sha)
+
+
+def test_a_memo_drafted_from_json_has_no_audio(world: tuple[Store, dict[str, int]], tmp_path: Path) -> None:
+    store, _ids = world
+    rid = record_from_json(store, tmp_path)
+    client = client_for(store)
+    login(client, "boss")
+    r = client.get(f"/meetings/{rid}/audio")
+    assert r.status_code == 404 and "meeting-transcript/1" not in r.text
+    assert "drafted from a transcript" in r.text
+    html = client.get(f"/meetings/{rid}").text
+    assert "<audio" not in html
+    assert "No audio: this memo was drafted from a transcript (dana.transcript.json)" in html
+    assert 'id="seg-1"' in html  # the transcript is all there
+
+
+def test_a_recording_moved_away_shows_no_player(world: tuple[Store, dict[str, int]]) -> None:
+    store, ids = world
+    audit = AuditStore(store)
+    m = audit.meeting(ids["alice_en"])
+    assert m is not None
+    Path(m.audio_path).rename(m.audio_path + ".moved")
+    try:
+        client = client_for(store)
+        login(client, "boss")
+        assert client.get(f"/meetings/{m.recording_id}/audio").status_code == 404
+        html = client.get(f"/meetings/{m.recording_id}").text
+        assert "<audio" not in html and "No audio: the recording (alice-en.mp3) is no longer" in html
+    finally:
+        Path(m.audio_path + ".moved").rename(m.audio_path)

@@ -278,14 +278,15 @@ def create_app(
             reasons=views.review_reasons(m),
             history=audit.history(m.recording_id),
             can_edit=auth.can_edit(user),
+            no_audio=views.recording(m)[1],
             **context,
         )
 
     async def audio(request: Request) -> Response:
         _user, m = visible(request)
-        path = Path(m.audio_path)
-        if not path.is_file():
-            raise HTTPException(404, "the recording is no longer where it was drafted from")
+        path, missing = views.recording(m)
+        if path is None:
+            raise HTTPException(404, missing)
         return FileResponse(path, filename=path.name, content_disposition_type="inline")
 
     async def download(request: Request) -> Response:
