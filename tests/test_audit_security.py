@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import threading
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -425,3 +427,39 @@ def test_a_correction_with_a_nul_is_refused(world: World) -> None:
     token = login(client, "boss")
     r = client.post(f"/meetings/{ids['alice_en']}/segments/1", data={"csrf": token, "text": "a\x00b"})
     assert r.status_code == 400 and "control characters" in r.text
+
+
+# -- memo audit on a busy port -----------------------------------------------------------------
+
+
+def test_memo_audit_on_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli_app, ["audit", "--db", db, "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output == f"error: port {port} is in use; pass --port N\n"  # and no address printed
+
+
+def test_memo_audit_binds_before_it_prints_the_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.audit import serving
+
+    served_on: list[int] = []
+
+    def fake_serve(_app: object, sock: socket.socket) -> None:
+        served_on.append(sock.getsockname()[1])
+        sock.close()
+
+    monkeypatch.setattr(serving, "serve", fake_serve)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    result = CliRunner().invoke(cli_app, ["audit", "--db", db, "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"audit page: http://127.0.0.1:{port}/")
+    assert served_on == [port]

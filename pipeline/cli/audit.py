@@ -36,7 +36,7 @@ def audit(
     host: Annotated[str, typer.Option(help="Address to serve on; keep 127.0.0.1 unless behind a proxy.")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8765,
+    port: Annotated[int, typer.Option(help="Port to serve on.", min=1, max=65535)] = 8765,
 ) -> None:
     """Serve the audit page (http://127.0.0.1:8765): meetings, transcripts, audio, corrections.
 
@@ -44,14 +44,13 @@ def audit(
     """
     if ctx.invoked_subcommand is not None:
         return
-    import uvicorn
-
     from ..audit import create_app
+    from ..audit.serving import bind, serve
 
     store = _audit_store(db)
-    app = create_app(store.store)
+    sock = common.run(lambda: bind(host, port))  # before the address is printed: a busy port is one line
     typer.echo(f"audit page: http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    serve(create_app(store.store), sock)
 
 
 @user_app.command("add")
