@@ -43,4 +43,7 @@ def serve(app: Any, sock: socket.socket) -> None:
     """Serve ``app`` on a socket from ``bind`` until Ctrl+C."""
     import uvicorn
 
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    # No X-Forwarded-For: uvicorn would trust it from 127.0.0.1, that is from every client of a
+    # page served on localhost, and a made-up address per guess would dodge the sign-in limit.
+    config = uvicorn.Config(app, log_level="warning", proxy_headers=False)
+    uvicorn.Server(config).run(sockets=[sock])
