@@ -2,9 +2,10 @@
 
 ``create_app`` builds the web application (Starlette, Jinja2 templates, no JavaScript
 framework); ``memo audit`` serves it on localhost. Modules: ``store`` (the audit tables),
-``auth`` (accounts, passwords, CSRF), ``sessions`` (signed-in sessions, kept in the store),
+``search`` (transcript search across Chinese scripts), ``auth`` (accounts, passwords, CSRF),
+``sessions`` (signed-in sessions, kept in the store), ``throttle`` (sign-in limits),
 ``views`` (what a page shows, as plain values), ``redrafting`` (a memo again from the
-corrected transcript), ``app`` (routes).
+corrected transcript), ``app`` (routes), ``serving`` (the socket first, then uvicorn).
 """
 
 from __future__ import annotations
