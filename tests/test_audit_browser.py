@@ -164,3 +164,20 @@ def test_the_banner_ignores_text_in_the_address(
     assert page.locator("p.message").count() == 0
     assert "555-0100" not in page.inner_text("body")
     page.close()
+
+
+def test_signing_out_ends_the_session_for_a_copy_of_its_cookies(
+    server: tuple[str, dict[str, int]], browser: Any, shots: Path
+) -> None:
+    base, _ids = server
+    page = _login(browser, base, "bob")
+    saved = page.context.cookies()
+    page.click("header button:has-text('Sign out')")
+    page.wait_for_url("**/login")
+    page.close()
+    other = browser.new_context()  # another browser, holding the cookies copied before signing out
+    other.add_cookies(saved)
+    replay = other.new_page()
+    replay.goto(base + "/")
+    assert "/login" in replay.url and replay.locator("table.meetings").count() == 0
+    other.close()
