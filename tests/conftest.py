@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -59,3 +62,26 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     before = {p: p.read_bytes() for p in inputs}
     result = CliRunner().invoke(app, ["draft", *map(str, inputs), "-o", str(out)])
     return {"out": out, "result": result, "inputs": inputs, "before": before}
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The audit tests' three meetings and accounts, built once (``tests.test_audit.build_store``)."""
+    from tests.test_audit import build_store
+
+    folder = tmp_path_factory.mktemp("audit")
+    store, ids = build_store(folder)
+    store.close()
+    return folder / "store.sqlite", ids
+
+
+@pytest.fixture
+def world(built_store: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[tuple[Any, dict[str, int]]]:
+    """A copy of the audit tests' store, of this test's own: (``Store``, meeting ids by name)."""
+    from pipeline.runs.store import Store
+
+    db = tmp_path / "store.sqlite"
+    shutil.copy(built_store[0], db)
+    store = Store(f"sqlite:///{db}")
+    yield store, built_store[1]
+    store.close()

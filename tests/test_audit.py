@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import shutil
+import socket
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -20,6 +26,7 @@ from pipeline.audit.views import review_reasons, spans
 from pipeline.cli.main import app as cli_app
 from pipeline.draft import DraftOptions, draft_transcript
 from pipeline.memo.render import MemoDetails
+from pipeline.runs import store as store_module
 from pipeline.runs.recorded import RunSettings
 from pipeline.runs.store import Recording, Store
 from pipeline.types import RemovedSegment, Segment, Source, Transcript, Word
@@ -138,22 +145,26 @@ def build_store(folder: Path) -> tuple[Store, dict[str, int]]:
     return store, ids
 
 
-@pytest.fixture(scope="session")
-def built_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    """The three meetings, built once; each test gets its own copy of the database."""
-    folder = tmp_path_factory.mktemp("audit")
-    store, ids = build_store(folder)
-    store.close()
-    return folder / "store.sqlite", ids
+@contextlib.contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1 and a free port, in a thread; yields the base URL."""
+    import uvicorn
 
-
-@pytest.fixture
-def world(built_store: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[tuple[Store, dict[str, int]]]:
-    db = tmp_path / "store.sqlite"
-    shutil.copy(built_store[0], db)
-    store = Store(f"sqlite:///{db}")
-    yield store, built_store[1]
-    store.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the audit server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def csrf_of(html: str) -> str:
@@ -172,7 +183,7 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
 
 
 def client_for(store: Store) -> TestClient:
-    return TestClient(create_app(store, secret_key="test"), base_url="http://127.0.0.1")
+    return TestClient(create_app(store), base_url="http://127.0.0.1")
 
 
 # -- accounts and sessions --------------------------------------------------------------------
@@ -286,6 +297,56 @@ def test_search_follows_corrections(world: tuple[Store, dict[str, int]]) -> None
     audit.update_segment(m, 1, "boss", text="We supply about 400 contractors from a warehouse in Cheyenne.")
     assert {x.recording_id for x in audit.meetings(search="Cheyenne")} == {ids["alice_en"]}
     assert ids["alice_en"] not in {x.recording_id for x in audit.meetings(search="Wyoming")}
+
+
+def _found(audit: AuditStore, text: str) -> set[int]:
+    return {m.recording_id for m in audit.meetings(search=text)}
+
+
+def test_search_finds_chinese_in_either_script(world: tuple[Store, dict[str, int]], tmp_path: Path) -> None:
+    store, ids = world
+    hans = record_meeting(
+        store, tmp_path, "carol-zh", [("dist", "我们喜欢乌龙茶，两个仓库都有。")], rep="Carol", language="zh"
+    )
+    audit = AuditStore(store)
+    assert _found(audit, "两个仓库") == {ids["alice_zh"], hans}  # Simplified query, Traditional transcript
+    assert _found(audit, "兩個倉庫") == {ids["alice_zh"], hans}  # and the other way round
+    assert _found(audit, "仓库") == {ids["alice_zh"], hans}  # under three characters: LIKE, folded too
+    assert _found(audit, "烏龍茶") == {hans}
+    m = audit.meeting(ids["alice_zh"])
+    assert m is not None
+    audit.update_segment(m, 4, "boss", text="我們比較喜歡烏龍茶，利潤太薄了。")  # a correction is folded too
+    for query in ("乌龙茶", "烏龍茶", "龍茶"):
+        assert _found(audit, query) == {ids["alice_zh"], hans}, query
+    client = client_for(store)
+    login(client, "boss")
+    assert _listed(client, "?q=%E4%B9%8C%E9%BE%99%E8%8C%B6") == {ids["alice_zh"], hans}  # ?q=乌龙茶
+
+
+def test_a_store_from_before_the_search_table_finds_across_scripts(
+    world: tuple[Store, dict[str, int]],
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    store, ids = world
+    url = store.url
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(store_module.__file__).parent / "migrations"))
+    with store.engine.begin() as conn:  # back to the schema of 0002: raw-text index, no search table
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    store.close()
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "segments_fts" in tables and "audit_search" not in tables
+
+    reopened = Store(url)  # migrated to the head again, the search table empty
+    try:
+        assert _found(AuditStore(reopened), "两个仓库") == {ids["alice_zh"]}
+        assert _found(AuditStore(reopened), "plumbing") == {ids["alice_en"], ids["bob"]}
+    finally:
+        reopened.close()
 
 
 # -- access ------------------------------------------------------------------------------------
@@ -497,3 +558,95 @@ def test_real_pipeline_output_on_the_meeting_page(e2e: dict[str, object], tmp_pa
     assert html.count('class="seg cat-border-') == len(transcript.segments)
     assert "Grand Rapids" in html
     assert client.get("/meetings/1/audio", headers={"Range": "bytes=0-9"}).status_code == 206
+
+
+# -- status banner --------------------------------------------------------------------------------
+
+
+def _banner(html: str) -> str:
+    found = re.search(r'<p class="message" role="status">(.*?)</p>', html)
+    return found[1] if found else ""
+
+
+def test_the_banner_shows_only_its_own_messages_by_key(world: tuple[Store, dict[str, int]]) -> None:
+    store, ids = world
+    client = client_for(store)
+    token = login(client, "boss")
+    rid = ids["alice_en"]
+    r = client.post(f"/meetings/{rid}/segments/{WARRANTY}", data={"csrf": token, "category": "product"})
+    assert "msg=saved" in str(r.url) and _banner(r.text) == "Saved. Re-draft the memo to apply it."
+    r = client.post(f"/meetings/{rid}/review", data={"csrf": token, "status": "approved"})
+    assert _banner(r.text) == "Marked approved."
+    r = client.post(f"/meetings/{rid}/segments/{WARRANTY}", data={"csrf": token, "category": "product"})
+    assert _banner(r.text) == "Nothing changed."
+    for bait in ("Your+account+is+locked;+call+555-0100", "%3Cb%3Ebold%3C/b%3E", "__class__", ""):
+        html = client.get(f"/meetings/{rid}?msg={bait}").text
+        assert _banner(html) == "" and "555-0100" not in html and "bold" not in html, bait
+
+
+def test_a_failed_redraft_says_why_on_the_meeting_page(
+    world: tuple[Store, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.audit import app as app_module
+    from pipeline.errors import TemplateError
+
+    def broken(*_args: object) -> int:
+        raise TemplateError("the memo template memo.en.docx is missing; reinstall meeting-memo")
+
+    monkeypatch.setattr(app_module, "redraft", broken)
+    store, ids = world
+    client = client_for(store)
+    token = login(client, "boss")
+    r = client.post(f"/meetings/{ids['alice_en']}/redraft", data={"csrf": token})
+    assert r.status_code == 500 and "Re-draft failed: the memo template memo.en.docx is missing" in r.text
+    assert 'id="seg-1"' in r.text  # the meeting, not a bare error page
+
+
+# -- no audio -------------------------------------------------------------------------------------
+
+
+def record_from_json(store: Store, folder: Path) -> int:
+    """A memo drafted from a transcript JSON (``memo draft X.transcript.json``): its source is the JSON."""
+    segs = tuple(Segment(i, i * 10.0, i * 10.0 + 8, t, sp) for i, (sp, t) in enumerate(EN))
+    transcript = Transcript("en", segs, source=Source("gone.mp3", "ab" * 32, 70.0))
+    source = folder / "dana.transcript.json"
+    source.write_text(json.dumps(transcript.to_dict()), "utf-8")
+    options = DraftOptions(details=MemoDetails(rep="Dana", date="2025-05-05"), outdir=folder / "out")
+    notes, paths = draft_transcript(transcript, source, options, write_transcript=False)
+    sha = "cd" * 32
+    rec = Recording(sha, source, source.stat().st_size, "Dana")
+    run_id = store.start_run(
+        rec, command="draft", settings=RunSettings.of(options).to_dict(), memo_path=paths["memo"]
+    )
+    store.finish_run(run_id, transcript, notes.to_dict(), paths, 0.1, {"rep": "Dana", "date": "2025-05-05"})
+    return _recording_id(store, sha)
+
+
+def test_a_memo_drafted_from_json_has_no_audio(world: tuple[Store, dict[str, int]], tmp_path: Path) -> None:
+    store, _ids = world
+    rid = record_from_json(store, tmp_path)
+    client = client_for(store)
+    login(client, "boss")
+    r = client.get(f"/meetings/{rid}/audio")
+    assert r.status_code == 404 and "meeting-transcript/1" not in r.text
+    assert "drafted from a transcript" in r.text
+    html = client.get(f"/meetings/{rid}").text
+    assert "<audio" not in html
+    assert "No audio: this memo was drafted from a transcript (dana.transcript.json)" in html
+    assert 'id="seg-1"' in html  # the transcript is all there
+
+
+def test_a_recording_moved_away_shows_no_player(world: tuple[Store, dict[str, int]]) -> None:
+    store, ids = world
+    audit = AuditStore(store)
+    m = audit.meeting(ids["alice_en"])
+    assert m is not None
+    Path(m.audio_path).rename(m.audio_path + ".moved")
+    try:
+        client = client_for(store)
+        login(client, "boss")
+        assert client.get(f"/meetings/{m.recording_id}/audio").status_code == 404
+        html = client.get(f"/meetings/{m.recording_id}").text
+        assert "<audio" not in html and "No audio: the recording (alice-en.mp3) is no longer" in html
+    finally:
+        Path(m.audio_path + ".moved").rename(m.audio_path)

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from typing import Any
 import pytest
 
 from pipeline.audit import create_app
-from tests.test_audit import PASSWORD, SCRIPT, WARRANTY, build_store
+from tests.test_audit import PASSWORD, SCRIPT, WARRANTY, build_store, served
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -42,25 +39,9 @@ if not Path(CHROMIUM).is_file():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
     """The audit app on 127.0.0.1 and a free port, in a thread."""
-    import uvicorn
-
     store, ids = build_store(tmp_path_factory.mktemp("audit-browser"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(store, secret_key="browser-test"), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the audit server did not start"
-    yield f"http://127.0.0.1:{port}", ids
-    srv.should_exit = True
-    thread.join(10)
+    with served(create_app(store)) as base:
+        yield base, ids
     store.close()
 
 
@@ -172,3 +153,31 @@ def test_script_in_a_transcript_renders_as_text(
     assert page.locator("#seg-2 p.text").inner_text() == SCRIPT
     assert page.locator("#seg-2 img, #seg-2 script").count() == 0
     page.close()
+
+
+def test_the_banner_ignores_text_in_the_address(
+    server: tuple[str, dict[str, int]], browser: Any, shots: Path
+) -> None:
+    base, ids = server
+    page = _login(browser, base, "alice")
+    page.goto(f"{base}/meetings/{ids['alice_en']}?msg=Call+555-0100+to+unlock+your+account")
+    assert page.locator("p.message").count() == 0
+    assert "555-0100" not in page.inner_text("body")
+    page.close()
+
+
+def test_signing_out_ends_the_session_for_a_copy_of_its_cookies(
+    server: tuple[str, dict[str, int]], browser: Any, shots: Path
+) -> None:
+    base, _ids = server
+    page = _login(browser, base, "bob")
+    saved = page.context.cookies()
+    page.click("header button:has-text('Sign out')")
+    page.wait_for_url("**/login")
+    page.close()
+    other = browser.new_context()  # another browser, holding the cookies copied before signing out
+    other.add_cookies(saved)
+    replay = other.new_page()
+    replay.goto(base + "/")
+    assert "/login" in replay.url and replay.locator("table.meetings").count() == 0
+    other.close()

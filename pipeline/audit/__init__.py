@@ -1,9 +1,11 @@
 """The supervisors' audit page: review each transcript against its audio, correct it, sign it off.
 
 ``create_app`` builds the web application (Starlette, Jinja2 templates, no JavaScript
-framework); ``memo audit`` serves it on localhost. Modules: ``auth`` (accounts, passwords,
-CSRF), ``views`` (what a page shows, as plain values), ``redrafting`` (a memo again from the
-corrected transcript), ``app`` (routes).
+framework); ``memo audit`` serves it on localhost. Modules: ``store`` (the audit tables),
+``search`` (transcript search across Chinese scripts), ``auth`` (accounts, passwords, CSRF),
+``sessions`` (signed-in sessions, kept in the store), ``throttle`` (sign-in limits),
+``views`` (what a page shows, as plain values), ``redrafting`` (a memo again from the
+corrected transcript), ``app`` (routes), ``serving`` (the socket first, then uvicorn).
 """
 
 from __future__ import annotations

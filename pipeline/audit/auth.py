@@ -7,14 +7,12 @@ meetings whose memo carries their rep name, and cannot change them.
 from __future__ import annotations
 
 import hmac
-import secrets
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..errors import AuditError
-from .store import AuditMeeting, AuditStore, AuditUser
+from .store import AuditMeeting, AuditSession, AuditStore, AuditUser
 
 ROLES = ("supervisor", "rep")
 MIN_PASSWORD = 8
@@ -47,19 +45,71 @@ def add_user(audit: AuditStore, name: str, role: str, password: str, rep: str = 
         raise AuditError(f"role {role!r} is not known; expected one of: {', '.join(ROLES)}")
     if not name.strip():
         raise AuditError("a user needs a name")
-    if len(password) < MIN_PASSWORD:
-        raise AuditError(f"the password is too short; use at least {MIN_PASSWORD} characters")
+    check_password(password)
     return audit.add_user(name.strip(), role, rep.strip() or name.strip(), hash_password(password))
 
 
-def authenticate(audit: AuditStore, name: str, password: str) -> AuditUser | None:
-    """The account if ``password`` is right, else ``None``."""
+def check_password(password: str) -> None:
+    """Raise ``AuditError`` when a new password is too short."""
+    if len(password) < MIN_PASSWORD:
+        raise AuditError(f"the password is too short; use at least {MIN_PASSWORD} characters")
+
+
+def set_password(audit: AuditStore, name: str, password: str, *, keep_session: int | None = None) -> None:
+    """Give an account a new password; every session of it ends (but ``keep_session``).
+
+    Raises:
+        AuditError: no such user, or the password is too short.
+    """
+    check_password(password)
+    audit.set_password_hash(name, hash_password(password), keep_session=keep_session)
+
+
+def change_password(
+    audit: AuditStore, session: AuditSession, current: str, new: str, hasher: PasswordHasher | None = None
+) -> None:
+    """A signed-in user's own change: the current password first; their other sessions end.
+
+    Slow on purpose (argon2, twice): the web page calls it in a worker thread.
+
+    Raises:
+        AuditError: the current password is wrong, or the new one too short.
+    """
+    try:
+        (hasher or _hasher).verify(session.user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise AuditError("the current password is wrong") from None
+    set_password(audit, session.user.name, new, keep_session=session.id)
+
+
+def disable_user(audit: AuditStore, name: str) -> None:
+    """Refuse an account's sign-in from now on; its sessions end at once (``AuditError``: no such user)."""
+    audit.set_disabled(name, True)
+
+
+def enable_user(audit: AuditStore, name: str) -> None:
+    """Let a disabled account sign in again (``AuditError``: no such user)."""
+    audit.set_disabled(name, False)
+
+
+def remove_user(audit: AuditStore, name: str) -> None:
+    """Delete an account; its sessions end at once (``AuditError``: no such user)."""
+    audit.remove_user(name)
+
+
+def authenticate(
+    audit: AuditStore, name: str, password: str, hasher: PasswordHasher | None = None
+) -> AuditUser | None:
+    """The account if ``password`` is right and the account not disabled, else ``None``.
+
+    Slow on purpose (argon2): the web page calls it in a worker thread, never on the event loop.
+    """
     user = audit.user(name)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        (hasher or _hasher).verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    return user
+    return user if user is not None and not user.disabled else None
 
 
 def can_see(user: AuditUser, meeting: AuditMeeting) -> bool:
@@ -72,15 +122,6 @@ def can_edit(user: AuditUser) -> bool:
     return user.role == "supervisor"
 
 
-def csrf_token(session: dict[str, Any]) -> str:
-    """The session's CSRF token (made on first use); every form posts it back."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return str(token)
-
-
-def csrf_ok(session: dict[str, Any], sent: object) -> bool:
-    """True when ``sent`` is the session's token."""
-    token = session.get("csrf")
-    return bool(token) and isinstance(sent, str) and hmac.compare_digest(str(token), sent)
+def csrf_ok(expected: str | None, sent: object) -> bool:
+    """True when ``sent`` is the expected CSRF token (compared in constant time)."""
+    return bool(expected) and isinstance(sent, str) and hmac.compare_digest(str(expected), sent)

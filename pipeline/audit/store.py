@@ -1,18 +1,21 @@
 """The audit page's tables and queries, over the run store's tables.
 
-Accounts, the review log and review states live here (migration 0002 creates them);
-everything else only reads the run tables of ``pipeline.runs.store``, except
-``update_segment`` (a supervisor's correction of one segment of the current transcript).
+Accounts, the review log and review states (migration 0002), and signed-in sessions
+(0003) live here, the search table in ``search``; everything else only reads the run
+tables of ``pipeline.runs.store``, except ``update_segment`` (a supervisor's correction of
+one segment of the current transcript).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import StoreError
+from ..errors import AuditError, StoreError
 from ..runs.recorded import RunSettings
 from ..runs.store import (
     Store,
@@ -26,6 +29,7 @@ from ..runs.store import (
     transcripts,
     utcnow,
 )
+from . import search as search_table
 
 audit_users = sa.Table(
     "audit_users",
@@ -36,6 +40,7 @@ audit_users = sa.Table(
     sa.Column("rep", sa.Text, nullable=False),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 audit_log = sa.Table(
@@ -64,7 +69,28 @@ audit_reviews = sa.Table(
     sa.Column("comment", sa.Text),
 )
 
+audit_sessions = sa.Table(
+    "audit_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # The SHA-256 of the cookie's token: a copy of the database does not sign anyone in.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("audit_users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_audit_sessions_user", "user_id"),
+)
+
 REVIEW_STATES = ("unreviewed", "reviewed", "approved")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds a control character (NUL, a line break…): never in a search."""
+    return _CONTROL.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -76,6 +102,7 @@ class AuditUser:
     role: str
     rep: str
     password_hash: str
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,22 @@ class AuditMeeting:
     review_by: str
     review_comment: str
     settings: RunSettings
+
+
+@dataclass(frozen=True)
+class AuditSession:
+    """A signed-in browser, found by the hash of its cookie's token."""
+
+    id: int
+    user: AuditUser
+    csrf: str
+    created_at: dt.datetime
+    last_seen: dt.datetime
+    expires_at: dt.datetime
+
+
+def _audit_user(row: Any) -> AuditUser:
+    return AuditUser(int(row.id), row.name, row.role, row.rep, row.password_hash, bool(row.disabled))
 
 
 def _audit_meeting(row: Any) -> AuditMeeting:
@@ -157,9 +200,123 @@ class AuditStore:
         """The account called ``name``."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(audit_users).where(audit_users.c.name == name)).first()
+        return _audit_user(row) if row is not None else None
+
+    def users(self) -> list[AuditUser]:
+        """Every account, by name."""
+        with self.engine.connect() as conn:
+            return [_audit_user(r) for r in conn.execute(sa.select(audit_users).order_by(audit_users.c.name))]
+
+    def _known(self, conn: sa.Connection, name: str) -> int:
+        found = conn.execute(sa.select(audit_users.c.id).where(audit_users.c.name == name)).first()
+        if found is None:
+            raise AuditError(f"there is no user {name!r}; `memo audit user list` shows them")
+        return int(found.id)
+
+    def set_password_hash(self, name: str, password_hash: str, *, keep_session: int | None = None) -> None:
+        """Give ``name`` a new password hash and end their sessions (but ``keep_session``).
+
+        Raises:
+            AuditError: no such user.
+        """
+        with self.engine.begin() as conn:
+            uid = self._known(conn, name)
+            conn.execute(
+                sa.update(audit_users).where(audit_users.c.id == uid).values(password_hash=password_hash)
+            )
+            self._end_sessions(conn, uid, keep_session)
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Disable (ending every session at once) or enable an account.
+
+        Raises:
+            AuditError: no such user.
+        """
+        with self.engine.begin() as conn:
+            uid = self._known(conn, name)
+            conn.execute(sa.update(audit_users).where(audit_users.c.id == uid).values(disabled=disabled))
+            if disabled:
+                self._end_sessions(conn, uid)
+
+    def remove_user(self, name: str) -> None:
+        """Delete an account and its sessions; the review log keeps the name.
+
+        Raises:
+            AuditError: no such user.
+        """
+        with self.engine.begin() as conn:
+            uid = self._known(conn, name)
+            self._end_sessions(conn, uid)
+            conn.execute(sa.delete(audit_users).where(audit_users.c.id == uid))
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def start_session(
+        self, user: AuditUser, token_hash: str, csrf: str, now: dt.datetime, expires_at: dt.datetime
+    ) -> None:
+        """Record a signed-in session of ``user``."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(audit_sessions).values(
+                    token_hash=token_hash,
+                    user_id=user.id,
+                    csrf=csrf,
+                    created_at=now,
+                    last_seen=now,
+                    expires_at=expires_at,
+                )
+            )
+
+    def session(self, token_hash: str) -> AuditSession | None:
+        """The session whose token has this hash, with its account (``None``: no such session)."""
+        q = (
+            sa.select(
+                audit_sessions.c.id.label("session_id"),
+                audit_sessions.c.csrf,
+                audit_sessions.c.created_at,
+                audit_sessions.c.last_seen,
+                audit_sessions.c.expires_at,
+                audit_users,
+            )
+            .join(audit_users, audit_users.c.id == audit_sessions.c.user_id)
+            .where(audit_sessions.c.token_hash == token_hash)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
         if row is None:
             return None
-        return AuditUser(int(row.id), row.name, row.role, row.rep, row.password_hash)
+        return AuditSession(
+            id=int(row.session_id),
+            user=_audit_user(row),
+            csrf=row.csrf,
+            created_at=as_utc(row.created_at),  # type: ignore[arg-type]
+            last_seen=as_utc(row.last_seen),  # type: ignore[arg-type]
+            expires_at=as_utc(row.expires_at),  # type: ignore[arg-type]
+        )
+
+    def touch_session(self, session_id: int, now: dt.datetime) -> None:
+        """Note that the session was used at ``now``."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(audit_sessions).where(audit_sessions.c.id == session_id).values(last_seen=now)
+            )
+
+    def end_session(self, token_hash: str) -> None:
+        """Sign one session out."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(audit_sessions).where(audit_sessions.c.token_hash == token_hash))
+
+    def _end_sessions(self, conn: sa.Connection, user_id: int, keep: int | None = None) -> None:
+        where = audit_sessions.c.user_id == user_id
+        if keep is not None:
+            where = where & (audit_sessions.c.id != keep)
+        conn.execute(sa.delete(audit_sessions).where(where))
+
+    def purge_sessions(self, now: dt.datetime, idle_since: dt.datetime) -> int:
+        """Delete sessions past their expiry or unused since ``idle_since``; returns how many."""
+        stale = (audit_sessions.c.expires_at <= now) | (audit_sessions.c.last_seen <= idle_since)
+        with self.engine.begin() as conn:
+            return int(conn.execute(sa.delete(audit_sessions).where(stale)).rowcount)
 
     # -- meetings ------------------------------------------------------------------------
 
@@ -214,7 +371,14 @@ class AuditStore:
         review: str | None = None,
         search: str | None = None,
     ) -> list[AuditMeeting]:
-        """Meetings with a finished run, newest first, narrowed by the filters given."""
+        """Meetings with a finished run, newest first, narrowed by the filters given.
+
+        Raises:
+            AuditError: the search holds a control character (SQLite reads a NUL as the end of
+                a LIKE pattern, so a lone NUL would match everything, and FTS5 refuses it).
+        """
+        if search and has_control_characters(search):
+            raise AuditError("a search cannot contain control characters (such as NUL)")
         q = self._meetings_query()
         if rep is not None:
             q = q.where(memos.c.rep == rep)
@@ -229,22 +393,12 @@ class AuditStore:
         elif review:
             q = q.where(audit_reviews.c.status == review)
         if search:
-            q = q.where(transcripts.c.id.in_(self._search(search)))
+            search_table.refresh(self.engine)
+            matching = search_table.matching_transcripts(self.engine.dialect.name, search)
+            q = q.where(transcripts.c.id.in_(matching))
         q = q.order_by(memos.c.meeting_date.desc(), recordings.c.id.desc())
         with self.engine.connect() as conn:
             return [_audit_meeting(row) for row in conn.execute(q)]
-
-    def _search(self, text: str) -> Any:
-        """Transcript ids whose segments contain ``text`` (FTS5 trigram index on SQLite)."""
-        if self.engine.dialect.name == "sqlite" and len(text) >= 3:
-            # A quoted FTS5 string is a phrase; a trigram index matches it as a substring.
-            phrase = '"' + text.replace('"', '""') + '"'
-            fts = sa.table("segments_fts", sa.column("rowid"))
-            hits = sa.select(fts.c.rowid).where(sa.text("segments_fts MATCH :q").bindparams(q=phrase))
-            return sa.select(segments.c.transcript_id).where(segments.c.id.in_(hits))
-        # Under three characters a trigram index cannot help; PostgreSQL: ILIKE (pg_trgm can index it).
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return sa.select(segments.c.transcript_id).where(segments.c.text.ilike(f"%{escaped}%", escape="\\"))
 
     def meeting(self, recording_id: int) -> AuditMeeting | None:
         """One meeting by its recording id (``None`` when it has no finished run)."""
@@ -309,6 +463,8 @@ class AuditStore:
                 if new is None or new == (old or ""):
                     continue
                 conn.execute(sa.update(segments).where(where).values({field: new}))
+                if field == "text":
+                    search_table.refold(conn, int(row.id), new)
                 self._log(conn, meeting, user, field, old, new, seg_id=seg_id)
                 changed = True
         return changed

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from ..asr.audio import AUDIO_SUFFIXES
 from ..memo.render import clock
+from ..outputs import is_transcript
 from ..runs.store import LOW_CONFIDENCE
 from ..types import MEMO_SECTIONS, Segment, Transcript
-from .store import AuditMeeting
+from .store import REVIEW_STATES, AuditMeeting
 
 NEEDS_REVIEW_LOW_CONF = 0.10
 """A meeting with more than this share of low-confidence words needs a review."""
@@ -27,6 +30,38 @@ SECTION_TITLES = {
     "suggestions": "Suggestions",
     "strengths": "Strengths",
 }
+
+
+MESSAGES = {
+    "saved": "Saved. Re-draft the memo to apply it.",
+    "unchanged": "Nothing changed.",
+    **{state: f"Marked {state}." for state in REVIEW_STATES},
+    "redrafted": "Memo re-drafted from the corrected transcript; the history names the new run.",
+    "password": "Password changed; your other sessions are signed out.",
+}
+"""The status banner's texts. A page is sent one by key (``?msg=saved``): any text in the URL
+could be put there by another site's link, so an unknown key shows nothing."""
+
+
+def message(key: str | None) -> str:
+    """The banner text of ``key`` ("" for none or an unknown key)."""
+    return MESSAGES.get(key or "", "")
+
+
+def recording(meeting: AuditMeeting) -> tuple[Path | None, str]:
+    """The recording to play, or ``None`` and why there is none.
+
+    A memo drafted from a transcript JSON records the JSON as its source: that is text, not
+    audio, and is never served as the recording.
+    """
+    path = Path(meeting.audio_path)
+    if is_transcript(path):
+        return None, f"No audio: this memo was drafted from a transcript ({path.name}), not a recording."
+    if path.suffix.lower() not in AUDIO_SUFFIXES:
+        return None, f"No audio: {path.name} is not a recording the page can play."
+    if not path.is_file():
+        return None, f"No audio: the recording ({path.name}) is no longer where it was drafted from."
+    return path, ""
 
 
 def review_reasons(meeting: AuditMeeting, threshold: float = NEEDS_REVIEW_LOW_CONF) -> list[str]:

@@ -116,6 +116,14 @@ DbOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--db", help="Run store: an SQLite file or a database URL; default: the config's."),
 ]
+UserNameArg = Annotated[str, typer.Argument(help="Login name of an audit page account.")]
+PasswordOpt = Annotated[
+    str,
+    typer.Option(
+        prompt=True, hide_input=True, confirmation_prompt=True, show_default=False,
+        help="Asked for (twice) when not given; at least 8 characters.",
+    ),
+]  # fmt: skip
 InboxOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--inbox", help="Include this inbox's memo.toml."),
