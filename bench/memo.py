@@ -12,11 +12,12 @@ transcript script (``hant`` / ``hans``) set from the meeting, no memo details gi
 ``MEMO_DATA_DIR`` pointing at an empty temporary folder so that no rep voice is enrolled.
 
 Transcripts are cached in ``--keep`` (default ``$TMPDIR/meeting-memo-bench/memo``): when
-``<id>.transcript.json`` there was made from the same recording (same sha256), the rerun
-drafts from it and only the notes and memo are redone. The speaker labels live in that
+``<id>.transcript.json`` there was made from the same recording by the same transcription
+and speaker code (sha256 of the audio and of ``pipeline/asr`` + ``pipeline/speakers``), the
+rerun drafts from it and only the notes and memo are redone. The speaker labels live in that
 transcript; the rep label the library chose on the first draft (it is not stored in the
-transcript) is kept beside it as ``<id>.rep.json`` and passed back as the notes' rep speaker.
-``--fresh`` ignores the cache.
+transcript) is kept beside it in ``<id>.bench.json`` and passed back as the notes' rep
+speaker. ``--fresh`` ignores the cache.
 
 Every transcript segment gets a side (``rep`` or ``dist``; ``dist2`` counts as ``dist``)
 from the timeline turn it overlaps most in time (the nearest turn when it overlaps none).
@@ -161,15 +162,33 @@ class Drafted:
     cached: bool
 
 
-def _cached_transcript(meeting: Meeting, keep: Path) -> Path | None:
-    path = keep / f"{meeting.id}.transcript.json"
-    if not path.exists():
+@functools.lru_cache(maxsize=1)
+def code_hash() -> str:
+    """sha256 over the transcription and speaker-labelling code: a change re-transcribes."""
+    h = hashlib.sha256()
+    for folder in ("asr", "speakers"):
+        for path in sorted((ROOT / "pipeline" / folder).rglob("*.py")):
+            h.update(path.relative_to(ROOT).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(meeting: Meeting) -> dict[str, str]:
+    """What a cached transcript must have been made from to be reused."""
+    return {"audio_sha256": sha256(meeting.audio), "code_sha256": code_hash()}
+
+
+def _cached(meeting: Meeting, keep: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The cached transcript and its bench record, when still valid for ``meeting``."""
+    path, record = keep / f"{meeting.id}.transcript.json", keep / f"{meeting.id}.bench.json"
+    if not (path.exists() and record.exists()):
         return None
     try:
-        source = json.loads(path.read_text("utf-8")).get("source") or {}
+        saved = json.loads(record.read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    return path if source.get("sha256") == sha256(meeting.audio) else None
+    key = cache_key(meeting)
+    return (path, saved) if all(saved.get(k) == v for k, v in key.items()) else None
 
 
 class _RepLabelSpy:
@@ -205,19 +224,20 @@ def draft_meeting(meeting: Meeting, keep: Path, fresh: bool) -> Drafted:
 
     script: Script = "hans" if meeting.script.get("script") == "hans" else "hant"
     options = DraftOptions(transcribe=TranscribeOptions(script=script), outdir=keep, speakers=True)
-    rep_file = keep / f"{meeting.id}.rep.json"
-    cached = None if fresh else _cached_transcript(meeting, keep)
+    cached = None if fresh else _cached(meeting, keep)
     started = time.perf_counter()
     if cached is not None:
-        rep_label = json.loads(rep_file.read_text("utf-8")).get("rep") if rep_file.exists() else "rep"
+        path, saved = cached
+        rep_label = saved.get("rep")
         options = dataclasses.replace(options, notes=NotesOptions(rep_speaker=rep_label))
-        result = draft(cached, options)
+        result = draft(path, options)
     else:
         spy = _RepLabelSpy()
         with spy.watching():
             result = draft(meeting.audio, options)
         rep_label = spy.label
-        rep_file.write_text(json.dumps({"rep": rep_label}), "utf-8")
+        record = {"rep": rep_label, **cache_key(meeting)}
+        (keep / f"{meeting.id}.bench.json").write_text(json.dumps(record, indent=1), "utf-8")
     seconds = time.perf_counter() - started
     return Drafted(
         transcript=json.loads(result.transcript.read_text("utf-8")),
@@ -336,6 +356,12 @@ def _bullet_sides(bullet: dict[str, Any], seg_side: dict[int, str]) -> set[str]:
     return {seg_side.get(int(i), "?") for i in bullet.get("segments") or ()}
 
 
+def _said_by(bullet: dict[str, Any], seg_side: dict[int, str]) -> str:
+    """The sides of a bullet's segments in order, e.g. ``rep+dist``."""
+    sides = [seg_side.get(int(i), "?") for i in bullet.get("segments") or ()]
+    return "+".join(dict.fromkeys(sides)) or "no segments"
+
+
 @functools.lru_cache(maxsize=1)
 def _t2s() -> Any:
     import opencc
@@ -416,13 +442,13 @@ def score_meeting(meeting: Meeting, drafted: Drafted) -> Score:
         if _bullet_sides(bullet, seg_side) == {"dist"}:
             score.q_dist += 1
         else:
-            score.details.append(f"question not by dist: {bullet.get('text', '')[:80]}")
+            score.details.append(f"question by {_said_by(bullet, seg_side)}: {bullet.get('text', '')[:80]}")
     for bullet in _bullets(memo, "strengths", "suggestions"):
         score.quote_all += 1
         if _bullet_sides(bullet, seg_side) == {"dist"}:
             score.quote_dist += 1
         else:
-            score.details.append(f"quote not by dist: {bullet.get('text', '')[:80]}")
+            score.details.append(f"quote by {_said_by(bullet, seg_side)}: {bullet.get('text', '')[:80]}")
     for name in SECTIONS:
         for bullet in _bullets(memo, name):
             if bullet.get("kind") != "qa" and len(_bullet_sides(bullet, seg_side) - {"?"}) > 1:

@@ -194,9 +194,20 @@ class Bullet:
     text: str
     segments: tuple[int, ...]
     start: float
+    kind: str = "point"  # "point": one side's words; "qa": a question and its answer
+    question_segments: tuple[int, ...] = ()  # qa only: the asking side's segments
+    answer_segments: tuple[int, ...] = ()  # qa only: the answering side's segments
+    rewrites: tuple[str, ...] = ()  # ids of the memo-voice rules that changed the wording
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "segments": list(self.segments), "start": self.start}
+        d: dict[str, Any] = {"text": self.text, "segments": list(self.segments), "start": self.start}
+        d["kind"] = self.kind
+        if self.kind == "qa":
+            d["question_segments"] = list(self.question_segments)
+            d["answer_segments"] = list(self.answer_segments)
+        if self.rewrites:
+            d["rewrites"] = list(self.rewrites)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Bullet:
@@ -204,6 +215,10 @@ class Bullet:
             text=str(d["text"]),
             segments=tuple(int(i) for i in d["segments"]),
             start=float(d.get("start", 0.0)),
+            kind=str(d.get("kind", "point")),
+            question_segments=tuple(int(i) for i in d.get("question_segments", ())),
+            answer_segments=tuple(int(i) for i in d.get("answer_segments", ())),
+            rewrites=tuple(str(r) for r in d.get("rewrites", ())),
         )
 
 
@@ -303,6 +318,7 @@ class Notes:
     memo: MemoContent
     rules_version: str = ""
     sides: Sides | None = None  # None: the transcript has no speaker labels
+    header: dict[str, Any] | None = None  # header fields heard in the meeting (notes.header)
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -314,4 +330,6 @@ class Notes:
         }
         if self.sides is not None:
             d["sides"] = self.sides.to_dict()
+        if self.header is not None:
+            d["header"] = self.header
         return d

@@ -14,14 +14,14 @@ trap 'rm -rf "$TMP"' EXIT
 # id: voices (rep, dist[, dist2])
 declare -A VOICES=(
   [zh-hant-a2]="rep=zh-baker dist=kokoro-jm_kumo"
-  [zh-hant-c2]="rep=kokoro-jm_kumo dist=zh-baker"
-  [zh-hans-b1]="rep=kokoro-jm_kumo dist=zh-baker"
+  [zh-hant-c2]="rep=zh-baker dist=kokoro-jm_kumo"
+  [zh-hans-d2]="rep=kokoro-jm_kumo dist=zh-baker"
   [zh-hans-d1]="rep=kokoro-jm_kumo dist=zh-baker-male dist2=zh-baker"
-  [en-a2]="rep=piper-joe dist=kokoro-jf_alpha"
+  [en-d1]="rep=kokoro-jf_alpha dist=piper-joe"
   [en-a1]="rep=kokoro-jf_alpha dist=piper-joe dist2=piper-joe-female"
 )
 ids=("$@")
-[ ${#ids[@]} -eq 0 ] && ids=(zh-hant-a2 zh-hant-c2 zh-hans-b1 zh-hans-d1 en-a2 en-a1)
+[ ${#ids[@]} -eq 0 ] && ids=(zh-hant-a2 zh-hant-c2 zh-hans-d2 zh-hans-d1 en-d1 en-a1)
 for id in "${ids[@]}"; do
   args=()
   for v in ${VOICES[$id]}; do args+=(--voice "$v"); done

@@ -90,12 +90,57 @@ def _bullets(bullets: tuple[Bullet, ...]) -> list[dict[str, Any]]:
     ]
 
 
-def _speakers(transcript: Transcript) -> str:
+# Header wording by template language: how heard values and the sides are marked.
+_WORDS = {
+    "en": {"heard": "heard at {t}, please check", "not_heard": "not heard; fill in",
+           "rep": "rep", "inferred": "sides inferred from what was said, {p}%",
+           "unknown": "sides unknown: speakers kept as {s}", "given": "rep's voice known",
+           "met": "met", "territory": "territory"},
+    "zh-Hant": {"heard": "會中聽到 {t}，請核對", "not_heard": "會中未聽到，請填寫",
+                "rep": "業務代表", "inferred": "依發言內容判斷雙方，{p}%",
+                "unknown": "未能判斷雙方，保留 {s}", "given": "已識別業務代表聲音",
+                "met": "會晤", "territory": "區域"},
+    "zh-Hans": {"heard": "会中听到 {t}，请核对", "not_heard": "会中未听到，请填写",
+                "rep": "业务代表", "inferred": "依发言内容判断双方，{p}%",
+                "unknown": "未能判断双方，保留 {s}", "given": "已识别业务代表声音",
+                "met": "会晤", "territory": "区域"},
+}  # fmt: skip
+
+
+def _speakers(transcript: Transcript, notes: Notes, words: dict[str, str]) -> str:
+    """Who spoke how long, which label is the rep and how that is known, the people met."""
     talk: dict[str, float] = {}
     for seg in transcript.segments:
         if seg.speaker:
             talk[seg.speaker] = talk.get(seg.speaker, 0.0) + (seg.end - seg.start)
-    return ", ".join(f"{name} {clock(secs)}" for name, secs in talk.items()) or "—"
+    sides = notes.sides
+    parts = []
+    for name, secs in talk.items():
+        who = f" ({words['rep']})" if sides is not None and sides.rep == name else ""
+        parts.append(f"{name}{who} {clock(secs)}")
+    line = ", ".join(parts) or "—"
+    if sides is not None and sides.how == "inferred":
+        line += f"; {words['inferred'].format(p=round(100 * (sides.confidence or 0)))}"
+    elif sides is not None and sides.how == "unknown":
+        line += f"; {words['unknown'].format(s='/'.join(talk))}"
+    header = notes.header or {}
+    met = [f"{p['value']} [{clock(p['start'])}]" for p in header.get("people") or ()]
+    if met:
+        line += f"; {words['met']}: " + ", ".join(met)
+    territory = header.get("territory")
+    if territory:
+        line += f"; {words['territory']}: {territory['value']} [{clock(territory['start'])}]"
+    return safe_text(line)
+
+
+def _distributor(details: MemoDetails, notes: Notes, words: dict[str, str]) -> str:
+    """The distributor as given (``--distributor``), else as heard and marked so, else a blank."""
+    if details.distributor:
+        return details.distributor
+    heard = (notes.header or {}).get("distributor")
+    if heard:
+        return safe_text(f"{heard['value']} ({words['heard'].format(t=clock(heard['start']))})")
+    return f"________ ({words['not_heard']})"
 
 
 def build_context(transcript: Transcript, notes: Notes, details: MemoDetails) -> dict[str, Any]:
@@ -105,13 +150,14 @@ def build_context(transcript: Transcript, notes: Notes, details: MemoDetails) ->
     name = Path(source.path).name if source else "—"
     recording = f"{name} ({clock(transcript.duration_s)})"
     pq = memo.parting_question
+    words = _WORDS[template_key(notes, transcript.script)]
     context: dict[str, Any] = {
         "date": details.date or dt.date.today().isoformat(),
         "rep": details.rep or "________",
         "company": details.company or "________",
-        "distributor": details.distributor or "________",
+        "distributor": _distributor(details, notes, words),
         "recording": safe_text(recording),
-        "speakers": _speakers(transcript),
+        "speakers": _speakers(transcript, notes, words),
         "parties": _bullets(memo.parties),
         "market": _bullets(memo.market),
         "product": _bullets(memo.product),

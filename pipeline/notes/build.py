@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,7 +30,7 @@ from ..types import (
     Sides,
     Transcript,
 )
-from . import backoff
+from . import backoff, header, voice
 from .classify import SentenceLabels, label_sentences, rules_version
 from .cleanup import clean_text
 from .sides import infer_rep
@@ -120,6 +121,18 @@ def _t2s() -> opencc.OpenCC:
 def simplified(text: str) -> str:
     """Chinese text in Simplified characters, as the rules match it."""
     return _t2s().convert(text)
+
+
+def _script_of(transcript: Transcript) -> Callable[[str], str]:
+    """A Simplified value found by a rule, back in the transcript's script."""
+    if transcript.language == "zh" and transcript.script == "hant":
+        return _s2t().convert
+    return lambda text: text
+
+
+@functools.lru_cache(maxsize=8)
+def _s2t() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
 
 
 def split_sentences(text: str, language: str) -> list[str]:
@@ -346,9 +359,10 @@ def build_notes(
     return Notes(
         language=language,
         segments=tuple(notes),
-        memo=_build_memo(segs, notes, analysed, sides, language),
+        memo=_build_memo(segs, notes, analysed, sides, language, transcript.script),
         rules_version=rules_version(),
         sides=known,
+        header=header.extract(segs, sides, language, simplified, _script_of(transcript)).to_dict(),
     )
 
 
@@ -579,48 +593,84 @@ def _mark_parting(
 _MAX_MERGE = 3
 
 
-def _text_of(sents: list[_Sentence], language: str, questions_only: bool = False) -> str:
-    """Cleaned wording of a segment's business sentences (or just its questions)."""
-    keep = [s for s in sents if not s.is_chatter and s.labels.content_len > 0]
-    if questions_only:
-        keep = [s for s in keep if s.labels.has("question")] or keep
-    parts = [s.clean for s in keep]
-    return _JOIN[language].join(p for p in parts if p)
-
-
 def _norm(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).lower()
 
 
+@dataclass
+class _Item:
+    parts: list[str]
+    ids: list[int]
+    start: float
+    speaker: str | None
+    rewrites: list[str]
+    answer: list[str] | None = None  # a qa item: the answering side's wording…
+    answer_ids: list[int] | None = None  # …and segments
+    labels: tuple[str, str] = ("", "")
+
+
 class _Section:
-    """Bullets of one memo section, merging consecutive turns and duplicates."""
+    """Bullets of one memo section: one side's consecutive turns merged, Q&A paired, duplicates once."""
 
     def __init__(self, language: str) -> None:
         self.language = language
-        self.items: list[tuple[list[str], list[int], float]] = []
+        self.items: list[_Item] = []
         self.seen: dict[str, int] = {}  # normalised text -> bullet index
 
-    def add(self, text: str, seg: Segment, merge_with_last: bool) -> None:
+    def add(self, text: str, seg: Segment, merge_with_last: bool, rewrites: tuple[str, ...] = ()) -> None:
         if not text:
             return
         key = _norm(text)
         if key in self.seen:
-            ids = self.items[self.seen[key]][1]
+            ids = self.items[self.seen[key]].ids
             if seg.id not in ids:
                 ids.append(seg.id)  # the same point said again
             return
-        if merge_with_last and self.items and len(self.items[-1][1]) < _MAX_MERGE:
-            self.items[-1][0].append(text)
-            self.items[-1][1].append(seg.id)
+        last = self.items[-1] if self.items else None
+        # The answer goes on in the same speaker's next turn: still the same Q&A item.
+        if (
+            merge_with_last and last is not None and last.answer is not None and last.answer_ids
+            and last.answer_ids[-1] == seg.id - 1 and len(last.answer_ids) < _MAX_MERGE
+        ):  # fmt: skip
+            last.answer.append(text)
+            last.answer_ids.append(seg.id)
+            last.rewrites.extend(rewrites)
+            self.seen[key] = len(self.items) - 1
+            return
+        if merge_with_last and last is not None and last.answer is None and len(last.ids) < _MAX_MERGE:
+            last.parts.append(text)
+            last.ids.append(seg.id)
+            last.rewrites.extend(rewrites)
         else:
-            self.items.append(([text], [seg.id], seg.start))
+            self.items.append(_Item([text], [seg.id], seg.start, seg.speaker, list(rewrites)))
         self.seen[key] = len(self.items) - 1
 
+    def answer(
+        self, questions: set[int], text: str, seg: Segment, labels: tuple[str, str], rewrites: tuple[str, ...]
+    ) -> bool:
+        """Pair ``text`` with the last bullet when that bullet is the other side's question."""
+        last = self.items[-1] if self.items else None
+        if not text or last is None or last.answer is not None or not questions & set(last.ids):
+            return False
+        last.answer, last.answer_ids, last.labels = [text], [seg.id], labels
+        last.rewrites.extend(rewrites)
+        return True
+
     def bullets(self) -> tuple[Bullet, ...]:
-        return tuple(
-            Bullet(text=_JOIN[self.language].join(parts), segments=tuple(ids), start=start)
-            for parts, ids, start in self.items
-        )
+        join = _JOIN[self.language]
+        out = []
+        for item in self.items:
+            rewrites = tuple(dict.fromkeys(item.rewrites))
+            if item.answer is None:
+                out.append(Bullet(join.join(item.parts), tuple(item.ids), item.start, rewrites=rewrites))
+                continue
+            ask, reply = item.labels
+            text = f"{ask}{join.join(item.parts)}{reply}{join.join(item.answer)}"
+            ids = tuple(item.ids + (item.answer_ids or []))
+            out.append(
+                Bullet(text, ids, item.start, "qa", tuple(item.ids), tuple(item.answer_ids or []), rewrites)
+            )
+        return tuple(out)
 
 
 def memo_from_labels(
@@ -634,7 +684,25 @@ def memo_from_labels(
     analysed = _analyse([s.text for s in segs], transcript.language)
     options, _known = _sides(transcript, options, analysed, backoff.shipped())
     sides = [_side(s, options) for s in segs]
-    return _build_memo(segs, labels, analysed, sides, transcript.language)
+    return _build_memo(segs, labels, analysed, sides, transcript.language, transcript.script)
+
+
+def _memo_text(
+    sents: list[_Sentence], language: str, side: str, script: str | None, questions_only: bool = False
+) -> tuple[str, tuple[str, ...]]:
+    """A segment's business sentences in memo voice (``voice``), and the rules that changed them."""
+    keep = [s for s in sents if not s.is_chatter and s.labels.content_len > 0]
+    if questions_only:
+        keep = [s for s in keep if s.labels.has("question")] or keep
+    used: list[str] = []
+    parts = []
+    for s in keep:
+        said = voice.sentence(s.clean, language)
+        used.extend(said.rules)
+        if said.text:
+            parts.append(said.text)
+    text = voice.addressed(_JOIN[language].join(parts), language, side, script)
+    return text.text, tuple(used) + text.rules
 
 
 def _build_memo(
@@ -643,31 +711,43 @@ def _build_memo(
     analysed: list[list[_Sentence]],
     sides: list[str],
     language: str,
+    script: str | None = None,
 ) -> MemoContent:
     sections = {c: _Section(language) for c in MEMO_SECTIONS}
     extra = {k: _Section(language) for k in ("questions", "suggestions", "strengths")}
     parting: Bullet | None = None
+    questions = {n.id for n in notes if n.question}
     for i, (seg, note) in enumerate(zip(segs, notes, strict=True)):
         if note.category == "none":
             continue
-        text = _text_of(analysed[i], language)
-        prev = notes[i - 1] if i else None
-        # One point spans a question and its answer, or one speaker's consecutive turns.
-        same_point = (
-            prev is not None
-            and prev.category == note.category
-            and (sides[i - 1] == sides[i] or (prev.question and not note.question))
-        )
-        sections[note.category].add(text, seg, same_point)
-        dist_side = sides[i] != "rep"
+        side = sides[i]
+        text, rewrites = _memo_text(analysed[i], language, side, script)
+        # The point before: the last segment with content (a back-channel in between does not count).
+        j = next((k for k in range(i - 1, max(-1, i - 3), -1) if notes[k].category != "none"), i - 1)
+        prev = notes[j] if j >= 0 else None
+        same_topic = prev is not None and prev.category == note.category
+        # A bullet holds one side's words: one speaker's consecutive turns make one point…
+        same_speaker = same_topic and j == i - 1 and sides[j] == side and segs[j].speaker == seg.speaker
+        # …and an answer to the other side's question joins it as one Q&A item, both parts labelled.
+        answers = (
+            same_topic and prev is not None and not note.question
+            and (sides[j] != side or seg.speaker != segs[j].speaker)
+        )  # fmt: skip
+        section = sections[note.category]
+        labels = voice.qa_labels(language, sides[j] if j >= 0 else "unknown", script)
+        if not (answers and section.answer(questions, text, seg, labels, rewrites)):
+            section.add(text, seg, same_speaker, rewrites)
+        dist_side = side != "rep"
         if note.question and dist_side:
-            extra["questions"].add(_text_of(analysed[i], language, True), seg, False)
+            q_text, q_rules = _memo_text(analysed[i], language, side, script, questions_only=True)
+            extra["questions"].add(q_text, seg, False, q_rules)
         if note.suggestion:
-            extra["suggestions"].add(text, seg, False)
+            extra["suggestions"].add(text, seg, False, rewrites)
         if note.strength:
-            extra["strengths"].add(text, seg, False)
+            extra["strengths"].add(text, seg, False, rewrites)
         if note.parting_question:
-            parting = Bullet(_text_of(analysed[i], language, True), (seg.id,), seg.start)
+            q_text, q_rules = _memo_text(analysed[i], language, side, script, questions_only=True)
+            parting = Bullet(q_text, (seg.id,), seg.start, rewrites=q_rules)
     return MemoContent(
         parties=sections["parties"].bullets(),
         market=sections["market"].bullets(),

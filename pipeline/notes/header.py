@@ -1,0 +1,98 @@
+"""The memo header from the meeting: the distributor company, the people met, the territory.
+
+Each value is marked as heard (with the time and segment it was heard in), never as typed,
+so the rep checks it before sending; ``--distributor`` still wins. The patterns are data
+with ids (``data/header.json``); each says whose words it searches: the distributor naming
+itself, or the rep addressing the people met.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..types import Segment
+
+DATA_PATH = Path(__file__).resolve().parent / "data" / "header.json"
+_MAX_PEOPLE = 4
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One header value as heard in the meeting."""
+
+    value: str
+    segment: int
+    start: float
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"value": self.value, "segment": self.segment, "start": round(self.start, 2)}
+        d["rule"] = self.rule
+        return d
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the header could take from the meeting; empty fields were not heard."""
+
+    distributor: Heard | None = None
+    people: tuple[Heard, ...] = ()
+    territory: Heard | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "distributor": self.distributor.to_dict() if self.distributor else None,
+            "people": [p.to_dict() for p in self.people],
+            "territory": self.territory.to_dict() if self.territory else None,
+        }
+
+
+@functools.lru_cache(maxsize=4)
+def _patterns(language: str) -> dict[str, list[tuple[str, str, re.Pattern[str]]]]:
+    data = json.loads(DATA_PATH.read_text("utf-8"))[language]
+    flags = re.MULTILINE
+    return {
+        field: [(o["id"], o["side"], re.compile(o["pattern"], flags)) for o in rules]
+        for field, rules in data.items()
+    }
+
+
+def extract(
+    segments: tuple[Segment, ...],
+    sides: list[str],
+    language: str,
+    simplified: Callable[[str], str],
+    to_script: Callable[[str], str],
+) -> Header:
+    """Header fields heard in the meeting.
+
+    Args:
+        segments: the transcript's segments.
+        sides: each segment's side (rep, dist, unknown); unknown is searched by every rule.
+        simplified: how Chinese text is brought to Simplified for matching.
+        to_script: how a value found goes back to the transcript's script.
+    """
+    found: dict[str, list[Heard]] = {"company": [], "person": [], "territory": []}
+    for field, rules in _patterns(language).items():
+        for rule_id, side, rx in rules:
+            for seg, seg_side in zip(segments, sides, strict=True):
+                if side != "any" and seg_side not in (side, "unknown"):
+                    continue
+                text = simplified(seg.text) if language == "zh" else seg.text
+                for m in (m for part in _SENTENCE.split(text) for m in rx.finditer(part.strip())):
+                    value = " ".join(g for g in m.groups() if g).strip(" ,.，。")
+                    if value:
+                        found[field].append(Heard(to_script(value), seg.id, seg.start, rule_id))
+    people: list[Heard] = []
+    for p in sorted(found["person"], key=lambda h: h.start):
+        if all(p.value.split(",")[0] != q.value.split(",")[0] for q in people):
+            people.append(p)
+    first = {k: min(v, key=lambda h: h.start) if v else None for k, v in found.items()}
+    return Header(first["company"], tuple(people[:_MAX_PEOPLE]), first["territory"])
