@@ -47,8 +47,9 @@ def test_same_sound_other_characters_in_either_script() -> None:
 
 
 def test_one_syllable_off_is_corrected_only_in_a_long_name() -> None:
-    # 先安寵物 (xian an chong wu) is one near syllable from 新安寵物 (xin an chong wu).
-    out, corrections = correct_segment(zh(["我們", "先", "安", "寵", "物"]), ZH)
+    # 先安寵物 (xian an chong wu) is one near syllable from 新安寵物 (xin an chong wu): four
+    # syllables this alike are rare enough even where the model was sure.
+    out, corrections = correct_segment(zh(["我們", "先", "安", "寵", "物"], p=0.95), ZH)
     assert out.text == "我們新安寵物" and corrections[0].rule == "pinyin-near"
     # 先煮 (xian zhu) is as near to 新竹 (xin zhu), but a two-character name needs every
     # syllable: "先煮大肌肉的" was the model's 先主打雞肉的, not a place.

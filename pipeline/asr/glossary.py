@@ -9,11 +9,10 @@ sees what was changed and why.
 Mandarin, by sound (pypinyin): a run of Han characters as long as the name whose
 toneless pinyin equals the name's (``pinyin-equal``); for names of three or more
 characters, one syllable may differ if its initial and final are each the same or a
-known near pair (``pinyin-near``, ``data/glossary.json``). Where the tones differ, or a
-syllable does, the model must have been unsure: the decoded characters' mean word
-probability is below ``UNSURE_PROBABILITY``. Thus 戶口 said clearly is never turned into
-湖口, and two-character names, which collide with common words most, need every
-syllable.
+known near pair (``pinyin-near``, ``data/glossary.json``). Two-character names collide
+with common words most: they need every syllable, and where the tones differ the model
+must have been unsure (the decoded characters' mean word probability below
+``UNSURE_PROBABILITY``), so 戶口 said clearly never becomes 湖口.
 
 English, by spelling: a word, or two words run together, of at least ``MIN_LETTERS``
 letters within ``MIN_RATIO`` of a name (1 - edits / length, case-insensitive) and with
@@ -35,9 +34,9 @@ from ..types import Correction, Segment, Word
 from .textmap import CharMap, char_map, is_han
 
 UNSURE_PROBABILITY = 0.9
-"""Mean word probability under which a decoded word that only nearly sounds like a name
-(tones or one syllable differ) may be replaced. On the Mandarin sample the misheard names
-scored 0.70-0.88 (清靈 0.74, 山蘭 0.73, 先安寵物 0.88); words said clearly score 0.95+."""
+"""Mean word probability under which a two-character word whose tones differ from a
+name's may be replaced by it. On the Mandarin sample the misheard two-character names
+scored 0.73-0.74 (清靈, 山蘭); characters said clearly mostly score 0.95 and more."""
 MIN_LETTERS = 5
 """English words shorter than this are never corrected: short names (Mike, Laura) are one
 or two edits from too many words."""
@@ -117,15 +116,20 @@ def _mean_probability(seg: Segment, cmap: CharMap | None, a: int, b: int) -> flo
 
 
 def _match_zh(window: str, name: str, unsure: bool) -> tuple[str, float] | None:
-    """(rule, score) when ``window`` sounds like ``name``, else ``None``."""
+    """(rule, score) when ``window`` sounds like ``name``, else ``None``.
+
+    ``unsure``: the model's mean word probability over the window is low. Only a
+    two-character name needs it, and only where the tones differ: that is where common
+    words collide with names (戶口/湖口). Three or more syllables alike are rare enough.
+    """
     if len(window) != len(name) or window == name:
         return None
     same = [bool(_readings(w) & _readings(n)) for w, n in zip(window, name, strict=True)]
     w_tones, w_parts = _syllables(window)
     n_tones, n_parts = _syllables(name)
     if all(same):
-        return ("pinyin-equal", 1.0) if w_tones == n_tones or unsure else None
-    if len(name) >= 3 and same.count(False) == 1 and unsure:
+        return ("pinyin-equal", 1.0) if w_tones == n_tones or len(name) >= 3 or unsure else None
+    if len(name) >= 3 and same.count(False) == 1:
         i = same.index(False)
         if load_sounds().near(w_parts[i], n_parts[i]):
             return "pinyin-near", round((len(name) - 0.5) / len(name), 3)
