@@ -4,7 +4,8 @@ Whisper base often writes a long Mandarin turn with few marks, or none; the memo
 readable sentences and the notes label one sentence at a time. A run of Han characters
 without a mark gets one:
 
-1. after a sentence-final particle (嗎 → ？, 呢/吧 → 。 or ？…; ``data/punctuation.json``);
+1. after a sentence-final particle (嗎 → ？, 呢/吧 → 。 or ？…; ``data/punctuation.json``),
+   where a comma Whisper wrote after an asking particle also becomes ？;
 2. at a pause between words (``pause_s``; a long one, ``stop_s``, ends the sentence);
 3. where a run is still longer than ``max_run`` Han characters, at its longest pause
    (the largest gap between words; with no gaps, before a word that often opens a
@@ -346,7 +347,6 @@ def punctuate_segments(
         upgraded, changed = _upgrade(seg.text, rules)
         text, marks = punctuate_text(upgraded, cmap.gap_after if cmap else None, names, opts)
         text = _close(text, rules)
-        pieces = [replace(seg, text=text)]
         if cmap is not None and (marks or changed):
             words = list(seg.words)
             for p, m in [*marks.items(), *((q, "？") for q in changed)]:
