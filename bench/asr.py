@@ -8,7 +8,8 @@ runs raw then pipeline, side by side, from the same sampling seed, for three see
 Figures: CER (zh) and WER (en) per file and over each language (errors summed over
 the files / reference length summed), time taken, then the checks for invented text
 (silence, pink noise, tones, gaps of a meeting), one script, punctuation, the
-glossary's gain on the samples, and mixed speech.
+glossary's gain on the samples (in decoding, and correcting near-misses after it; the
+longest Mandarin run without a mark before and after punctuation), and mixed speech.
 ``--opt`` overrides a ``TranscribeOptions`` field (how defaults were chosen).
 """
 
@@ -292,10 +293,53 @@ GLOSSARY_ZH = ("青嶺", "新安寵物", "山嵐", "南投", "草屯", "新竹",
 GLOSSARY_EN = ("Bluecrest", "Prairie Line", "Laura", "Mike", "Michigan", "Grand Rapids", "Denver", "Cheyenne")
 
 
+class _BeforeFinish:
+    """Keeps the segments ``transcribe`` had before its last step (``postprocess.finish``).
+
+    Decoding is the same with and without that step, so one run gives both sides:
+    before and after the glossary corrections and the Mandarin punctuation.
+    """
+
+    def __init__(self) -> None:
+        self.segments: list[Any] = []
+
+    def __enter__(self) -> _BeforeFinish:
+        import pipeline.asr.transcribe as tr
+
+        self._finish = tr.finish
+
+        def spy(segments: Any, *args: Any, **kwargs: Any) -> Any:
+            self.segments = list(segments)
+            return self._finish(segments, *args, **kwargs)
+
+        tr.finish = spy
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import pipeline.asr.transcribe as tr
+
+        tr.finish = self._finish
+
+
+def _names_found(text: str, ref: str, names: tuple[str, ...], lang: str) -> tuple[int, int]:
+    hits = total = 0
+    for name in names:
+        norm = norm_zh if lang == "zh" else norm_en
+        want, got = norm(ref).count(norm(name)), norm(text).count(norm(name))
+        hits += min(want, got)
+        total += want
+    return hits, total
+
+
 def glossary_gain(options: Any) -> None:
-    """Names heard in the samples, with and without the glossary."""
+    """Names heard in the samples: without the glossary, with it only to correct what was
+    decoded, and with it in decoding too (hotwords, Mandarin prompt), before and after the
+    corrections. Also the longest Mandarin run without a mark, before and after punctuation."""
+    from pipeline.asr.postprocess import finish
+    from pipeline.asr.punctuation import longest_run
+
     print("\n== glossary (names in the samples' scripts found in the transcript)")
-    print(f"{'sample':<26}{'glossary':>9}{'names':>9}{'err %':>8}")
+    print(f"{'sample':<26}{'glossary':>34}{'names':>9}{'err %':>8}{'fixes':>7}")
     for audio_name, script_name, names, lang in (
         ("zh-hant-meeting.wav", "zh-hant-meeting.json", GLOSSARY_ZH, "zh"),
         ("en-meeting.mp3", "en-meeting.json", GLOSSARY_EN, "en"),
@@ -304,19 +348,53 @@ def glossary_gain(options: Any) -> None:
         ref = " ".join(t["text"] for t in script["turns"])
         for gl in ((), names):
             opts = dataclasses.replace(options, glossary=gl, language=lang)
-            text, *_ = pipeline_run(ROOT / "samples" / audio_name, opts)
-            hits = total = 0
-            for name in names:
-                want = (
-                    norm_zh(ref).count(norm_zh(name)) if lang == "zh" else norm_en(ref).count(norm_en(name))
+            with _BeforeFinish() as before:
+                text, segs, *_ = pipeline_run(ROOT / "samples" / audio_name, opts)
+            raw_text = " ".join(s.text for s in before.segments)
+            rows: list[tuple[str, str, int]] = []
+            if gl:
+                rows += [("in decoding, before correction", raw_text, 0)]
+                fixes = len(finish(before.segments, opts.script, gl, opts.sentences)[1])
+                rows += [("in decoding, corrected", text, fixes)]
+            else:
+                fixed, corrections = finish(before.segments, opts.script, names, opts.sentences)
+                rows += [("none", text, 0)]
+                rows += [("only to correct", " ".join(s.text for s in fixed), len(corrections))]
+            for label, t, fixes in rows:
+                hits, total = _names_found(t, ref, names, lang)
+                e, n = errors(ref, t, lang)
+                print(f"{audio_name:<26}{label:>34}{f'{hits}/{total}':>9}{rate(e, n):8.1f}{fixes:>7}")
+            if lang == "zh":
+                print(
+                    f"{'':<26}{'longest run without a mark':>34}  "
+                    f"{max(map(longest_run, (s.text for s in before.segments)), default=0)} -> "
+                    f"{max(map(longest_run, (s.text for s in segs)), default=0)} Han characters"
                 )
-                got = (
-                    norm_zh(text).count(norm_zh(name)) if lang == "zh" else norm_en(text).count(norm_en(name))
-                )
-                hits += min(want, got)
-                total += want
-            e, n = errors(ref, text, lang)
-            print(f"{audio_name:<26}{'with' if gl else 'without':>9}{f'{hits}/{total}':>9}{rate(e, n):8.1f}")
+
+
+def long_runs(items: list[Item], options: Any) -> None:
+    """Mandarin segments with a run of more than 25 Han characters without a mark, before
+    and after ``postprocess.finish`` punctuates them (one run of each corpus file, seed 0)."""
+    from pipeline.asr.punctuation import longest_run
+
+    before_runs: list[int] = []
+    after_runs: list[int] = []
+    for it in (i for i in items if i.lang == "zh"):
+        with _BeforeFinish() as before:
+            _, segs, *_ = pipeline_run(it.path, dataclasses.replace(options, language="zh"))
+        b = [longest_run(s.text) for s in before.segments]
+        a = [longest_run(s.text) for s in segs]
+        before_runs += b
+        after_runs += a
+        print(
+            f"{it.name:<58}{max(b, default=0):>5} -> {max(a, default=0):<5}{len(b):>4} -> {len(a)} segments"
+        )
+    print(
+        f"\n== Mandarin runs without a mark: longest {max(before_runs, default=0)} -> "
+        f"{max(after_runs, default=0)} Han characters; segments with a run > 25: "
+        f"{sum(r > 25 for r in before_runs)}/{len(before_runs)} -> "
+        f"{sum(r > 25 for r in after_runs)}/{len(after_runs)}"
+    )
 
 
 def mixed_speech(options: Any) -> None:
@@ -362,10 +440,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--seeds", type=int, default=SEEDS, help="runs per file and side (default %(default)s)")
     ap.add_argument("--lang", choices=("zh", "en"), help="score one language only")
+    ap.add_argument("--only-glossary", action="store_true", help="only the glossary check on the samples")
+    ap.add_argument("--only-runs", action="store_true", help="only the Mandarin runs without a mark (corpus)")
     args = ap.parse_args(argv)
     options = _options(args.opt)
     print(f"options: {options}")
+    if args.only_glossary:
+        glossary_gain(options)
+        return 0
     items = [i for i in corpus_items(args.corpus) if args.lang in (None, i.lang)]
+    if args.only_runs:
+        long_runs(items, options)
+        return 0
     if not args.skip_corpus:
         summary = corpus_table(items, options, args.seeds, args.raw_cache)
         if args.only_corpus:

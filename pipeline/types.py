@@ -82,6 +82,27 @@ class RemovedSegment:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A word the glossary corrected after decoding (a near-miss of a company name).
+
+    Attributes:
+        segment: id of the segment that holds the corrected text.
+        original: the text as decoded.
+        corrected: the glossary name written in its place.
+        start: time of the first corrected word (s), or the segment's start.
+        rule: which test matched (``pinyin-equal``, ``pinyin-near``, ``spelling``…).
+        score: how close the match was, 0–1 (1 = same sound or spelling).
+    """
+
+    segment: int
+    original: str
+    corrected: str
+    start: float
+    rule: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Source:
     """The recording a transcript came from."""
 
@@ -110,6 +131,7 @@ class Transcript:
     model: ModelInfo | None = None
     removed: tuple[RemovedSegment, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+    corrections: tuple[Correction, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -124,6 +146,7 @@ class Transcript:
         d["segments"] = [s.to_dict() for s in self.segments]
         d["removed"] = [asdict(r) for r in self.removed]
         d["settings"] = dict(self.settings)
+        d["corrections"] = [asdict(c) for c in self.corrections]
         return d
 
     @classmethod
@@ -158,6 +181,17 @@ class Transcript:
                 for r in d.get("removed") or ()
             ),
             settings=dict(d.get("settings") or {}),
+            corrections=tuple(
+                Correction(
+                    segment=int(c["segment"]),
+                    original=str(c["original"]),
+                    corrected=str(c["corrected"]),
+                    start=float(c["start"]),
+                    rule=str(c["rule"]),
+                    score=float(c["score"]),
+                )
+                for c in d.get("corrections") or ()
+            ),
         )
 
     @property

@@ -31,6 +31,7 @@ from ..types import Language, ModelInfo, RemovedSegment, Script, Segment, Source
 from . import audio as audio_mod
 from .filters import clean_segment, trim_overlaps
 from .model_store import EMBEDDED_MODEL, resolve_model
+from .postprocess import finish
 from .resegment import resegment
 from .script import punctuate_zh, to_script
 
@@ -443,6 +444,8 @@ def transcribe(
     if not segments or state.language is None:
         raise NoSpeechError(f"{path}: no speech found")
     language = state.language
+    # Glossary corrections and Mandarin punctuation, on the final segments (postprocess.py).
+    segments, corrections = finish(segments, options.script, options.glossary, options.sentences)
     settings: dict[str, Any] = asdict(options)
     settings["language"] = language
     settings["glossary"] = list(options.glossary)
@@ -462,4 +465,5 @@ def transcribe(
         ),
         removed=tuple(removed),
         settings=settings,
+        corrections=corrections,
     )
