@@ -17,8 +17,8 @@ def _memo(turns: list[tuple[str, str]], language: str, script: str | None = None
 @pytest.mark.parametrize(
     ("language", "script", "side", "said", "memo"),
     [
-        ("zh", "hant", "dist", "我們有三個倉庫，你們的價格太高了。", "貴公司有三個倉庫，我司的價格太高了。"),  # noqa: E501
-        ("zh", "hans", "dist", "我们有三个仓库，你们的价格太高了。", "贵公司有三个仓库，我司的价格太高了。"),  # noqa: E501
+        ("zh", "hant", "dist", "我們有三個倉庫，你們的價格太高了。", "貴公司有三個倉庫，我司的價格太高了。"),
+        ("zh", "hans", "dist", "我们有三个仓库，你们的价格太高了。", "贵公司有三个仓库，我司的价格太高了。"),
         ("zh", "hant", "rep", "我們工廠在彰化，給你們的價格是一百二。", "我司工廠在彰化，給貴公司的價格是一百二。"),  # noqa: E501
         ("zh", "hans", "rep", "我们工厂在佛山，给你们的价格是十块。", "我司工厂在佛山，给贵公司的价格是十块。"),  # noqa: E501
         ("en", None, "dist", "We have three warehouses. Can you send us samples?", "You have three warehouses. Can we send you samples?"),  # noqa: E501
