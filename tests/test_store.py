@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from pipeline.draft import DraftOptions
 from pipeline.runs.batch import BatchOptions, run_batch
 from pipeline.runs.store import Recording, Store, memos, notes_table, runs, segments, transcripts
+from tests import race
 from tests.test_batch import FakeDraft, recordings
 
 
@@ -69,3 +74,57 @@ def test_an_unfinished_run_is_taken_over_not_duplicated(tmp_path: Path) -> None:
         other,
     )
     assert [r.status for r in store.runs_of("ab" * 32)] == ["failed", "running", "running"]
+
+
+# -- several processes at once (tests/race.py) ----------------------------------------------------
+
+ROUNDS = 6
+
+
+def test_processes_opening_a_new_store_at_once_all_succeed_at_head(tmp_path: Path) -> None:
+    urls = [f"sqlite:///{tmp_path / f'round{n}' / 'runs.sqlite'}" for n in range(ROUNDS)]
+    outcomes = race.run_together(race.open_store, 3, urls)
+    failures = [f"{url}: {outcome}" for url, outcome in outcomes if outcome != "ok"]
+    assert not failures, "\n".join(failures)
+    for url in urls:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            versions = conn.execute(sa.text("select version_num from alembic_version")).scalars().all()
+        engine.dispose()
+        assert versions == [head_revision()]
+
+
+@pytest.fixture
+def postgres_urls() -> Iterator[list[str]]:
+    """``ROUNDS`` new, empty PostgreSQL databases, dropped afterwards.
+
+    Only where ``MEMO_TEST_POSTGRES_URL`` names a server and a user who may create databases
+    (e.g. ``postgresql+psycopg://memo@127.0.0.1/postgres``), and psycopg is installed.
+    """
+    server = os.environ.get("MEMO_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("set MEMO_TEST_POSTGRES_URL to run the PostgreSQL store tests")
+    pytest.importorskip("psycopg")
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    names = [f"memo_race_{uuid.uuid4().hex[:8]}_{n}" for n in range(ROUNDS)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield [sa.engine.make_url(server).set(database=name).render_as_string(False) for name in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_processes_opening_a_new_postgresql_store_at_once_all_succeed(postgres_urls: list[str]) -> None:
+    outcomes = race.run_together(race.open_store, 3, postgres_urls)
+    assert [outcome for _url, outcome in outcomes if outcome != "ok"] == []
+    for url in postgres_urls:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            versions = conn.execute(sa.text("select version_num from alembic_version")).scalars().all()
+        engine.dispose()
+        assert versions == [head_revision()]

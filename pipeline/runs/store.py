@@ -11,11 +11,13 @@ Tables (see ``migrations/versions/`` for the schema as created):
 - ``notes``: the notes JSON of a finished run; ``memos``: the memo path and the roll-up
   figures (bullets per section, open questions, parting question, low-confidence share).
 
-The schema is created and upgraded by Alembic when a store is opened.
+The schema is created and upgraded by Alembic when a store is opened, by one process at a
+time (several may open a new store at once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from filelock import FileLock, Timeout
 
 from ..errors import StoreError
 from ..types import MemoContent, Transcript
@@ -219,15 +222,45 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def _migrate(engine: sa.Engine) -> None:
+MIGRATION_LOCK = 0x6D656D6F
+"""PostgreSQL advisory lock key (``memo`` in ASCII) held while the schema is migrated."""
+
+LOCK_WAIT_S = 120.0
+"""How long a process waits for another one's migration before giving up."""
+
+
+def _migrate(engine: sa.Engine, lock_file: Path | None) -> None:
+    """Bring the schema to the newest revision, one process at a time.
+
+    Two ``memo batch`` started together on a new store would each create the tables (SQLite's
+    driver runs DDL outside any transaction), and one would fail with "table … already
+    exists". So the whole migration, from the first connection on, runs under an exclusive
+    lock: on a file beside an SQLite database (``flock``, released by the system even when the
+    process is killed), or PostgreSQL's advisory lock, held until the transaction ends.
+    Alembic reads the schema's version again inside the lock, so a process that waited finds
+    it at head and does nothing.
+    """
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
+    guard = FileLock(lock_file, timeout=LOCK_WAIT_S) if lock_file else contextlib.nullcontext()
+    with guard, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Bounded like the file lock: a waiter gives up rather than hang on a stuck migration.
+            conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S)}s'"))
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL; ``None`` for other databases and in-memory ones."""
+    if not url.startswith("sqlite:"):
+        return None
+    database = sa.engine.make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
 
 
 class Store:
@@ -240,16 +273,24 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         try:
-            if url.startswith("sqlite:///"):
-                Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            db_file = _sqlite_file(url)
+            if db_file is not None:
+                db_file.parent.mkdir(parents=True, exist_ok=True)
+            if url.startswith("sqlite:"):
                 self.engine = sa.create_engine(url, connect_args={"timeout": 60})
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             else:
                 self.engine = sa.create_engine(url, pool_pre_ping=True)
-            _migrate(self.engine)
+            # The lock file stays beside the database (as SQLite's -wal and -shm files do).
+            _migrate(self.engine, db_file.with_name(f"{db_file.name}.lock") if db_file else None)
         except ModuleNotFoundError as e:
             raise StoreError(
                 f"the database driver {e.name!r} is missing; for PostgreSQL install meeting-memo[postgres]"
+            ) from e
+        except Timeout as e:
+            raise StoreError(
+                f"cannot open the run store {url}: another process has been creating or upgrading it "
+                f"for {LOCK_WAIT_S:.0f} s ({e.lock_file}); try again when it has finished"
             ) from e
         except (sa.exc.SQLAlchemyError, OSError) as e:
             raise StoreError(f"cannot open the run store {url}: {e.__class__.__name__}: {e}") from e
