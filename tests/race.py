@@ -47,3 +47,51 @@ def open_store(urls: list[str], barrier: Any, results: Any) -> None:
             results.put((url, "ok"))
         except Exception as e:  # reported to the test, which shows it
             results.put((url, f"{e.__class__.__name__}: {e}"))
+
+
+def start_runs(rounds: list[tuple[str, list[str]]], barrier: Any, results: Any) -> None:
+    """Each round, record the start of a run for each of the same new recordings as the others."""
+    from pathlib import Path
+
+    from pipeline.runs.store import Recording, Store
+
+    for url, shas in rounds:
+        store = Store(url)
+        barrier.wait()
+        try:
+            ids = [
+                store.start_run(
+                    Recording(sha, Path(f"/in/{sha[:8]}.wav"), 100),
+                    command="batch",
+                    settings={"model": "base"},
+                    memo_path=Path(f"/out/{sha[:8]}.memo.docx"),
+                )
+                for sha in shas
+            ]
+            results.put((url, ids))
+        except Exception as e:
+            results.put((url, f"{e.__class__.__name__}: {e}"))
+        finally:
+            store.close()
+
+
+def batch(rounds: list[tuple[str, list[str], str]], barrier: Any, results: Any) -> None:
+    """Each round, run a batch (drafted by ``FakeDraft``) over the same recordings as the others."""
+    from pathlib import Path
+
+    from pipeline.draft import DraftOptions
+    from pipeline.runs.batch import BatchOptions, run_batch
+    from pipeline.runs.store import Store
+    from tests.test_batch import FakeDraft
+
+    for url, inputs, outdir in rounds:
+        store = Store(url)
+        barrier.wait()
+        try:
+            options = BatchOptions(draft=DraftOptions(outdir=Path(outdir)))
+            report = run_batch([Path(p) for p in inputs], options, store, draft_fn=FakeDraft())
+            results.put((url, [i.status for i in report.items]))
+        except Exception as e:
+            results.put((url, f"{e.__class__.__name__}: {e}"))
+        finally:
+            store.close()

@@ -302,22 +302,24 @@ class Store:
     # -- recordings and runs -------------------------------------------------------------
 
     def _recording_id(self, conn: sa.Connection, rec: Recording) -> int:
-        row = conn.execute(sa.select(recordings.c.id).where(recordings.c.sha256 == rec.sha256)).first()
+        """The id of ``rec``'s row, added when new, its path and size brought up to date.
+
+        Two batches over the same recordings may both find one missing and both add it: the
+        second insert is skipped (``ON CONFLICT DO NOTHING``), and the row the other process
+        added is read back instead of failing on the unique sha256.
+        """
+        query = sa.select(recordings.c.id).where(recordings.c.sha256 == rec.sha256)
         values = {"path": str(rec.path), "size": rec.size}
-        if row is not None:
-            conn.execute(sa.update(recordings).where(recordings.c.id == row.id).values(**values))
-            return int(row.id)
-        result = conn.execute(
-            sa.insert(recordings).values(
-                sha256=rec.sha256,
-                rep=rec.rep,
-                distributor=rec.distributor,
-                meeting_date=rec.meeting_date or None,
-                first_seen=utcnow(),
-                **values,
-            )
-        )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        found = conn.execute(query).scalar()
+        if found is None:
+            new = {"sha256": rec.sha256, "rep": rec.rep, "distributor": rec.distributor,
+                   "meeting_date": rec.meeting_date or None, "first_seen": utcnow(), **values}  # fmt: skip
+            inserted = _insert_unless_present(conn, recordings, "sha256", **new)
+            found = conn.execute(query).scalar_one()
+            if inserted:
+                return int(found)
+        conn.execute(sa.update(recordings).where(recordings.c.id == found).values(**values))
+        return int(found)
 
     def latest_run(self, sha256: str, key: str, status: str | None = None) -> RunRecord | None:
         """The latest run of a recording with these settings (and this status, when given)."""
@@ -394,11 +396,14 @@ class Store:
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def fail_run(self, run_id: int, error: str, seconds: float, status: str = "failed") -> None:
-        """Record that a run failed (or was ``interrupted``), with its one-line reason."""
+        """Record that a run failed (or was ``interrupted``), with its one-line reason.
+
+        A run another process has meanwhile recorded as done stays done.
+        """
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(runs)
-                .where(runs.c.id == run_id)
+                .where(runs.c.id == run_id, runs.c.status != "done")
                 .values(status=status, error=error, finished_at=utcnow(), seconds=seconds)
             )
 
@@ -411,10 +416,24 @@ class Store:
         seconds: float,
         details: dict[str, str],
     ) -> None:
-        """Record a finished run: its transcript, segments, notes and memo, in one transaction."""
+        """Record a finished run: its transcript, segments, notes and memo, in one transaction.
+
+        Two processes drafting the same recording at once share its unfinished run (see
+        ``start_run``); the first to finish records it, and the second leaves that record as
+        it is (its outputs are the same).
+        """
         memo = MemoContent.from_dict(notes.get("memo") or {})
         labels = {int(s["id"]): s for s in notes.get("segments") or ()}
         with self.engine.begin() as conn:
+            # Claiming the run is the first write: it waits for the other writer, then sees its commit.
+            claimed = conn.execute(
+                sa.update(runs)
+                .where(runs.c.id == run_id, runs.c.status != "done")
+                .values(status="done", error=None, finished_at=utcnow(), seconds=seconds)
+            )
+            if claimed.rowcount == 0:
+                logger.info("run %s was already recorded as done by another process", run_id)
+                return
             run = conn.execute(sa.select(runs.c.recording_id).where(runs.c.id == run_id)).one()
             rec_id = int(run.recording_id)
             conn.execute(
@@ -483,11 +502,6 @@ class Store:
                     low_conf_share=low_confidence_share(transcript),
                 )
             )
-            conn.execute(
-                sa.update(runs)
-                .where(runs.c.id == run_id)
-                .values(status="done", error=None, finished_at=utcnow(), seconds=seconds)
-            )
 
     # -- reading back ----------------------------------------------------------------------
 
@@ -521,6 +535,25 @@ class Store:
         """Number of rows in one of the store's tables (for tests and summaries)."""
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def _insert_unless_present(conn: sa.Connection, table: sa.Table, key: str, **values: Any) -> bool:
+    """Insert a row unless one with the same unique ``key`` is there (perhaps just added by another
+    process); whether it was inserted. SQLite and PostgreSQL both have ``ON CONFLICT DO NOTHING``."""
+    insert: Any
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # another database: the insert in a savepoint, its conflict ignored
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.insert(table).values(**values))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
+    return bool(result.rowcount)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
