@@ -232,7 +232,7 @@ def _draft_all(
     if options.workers <= 1 or len(todo) <= 1 or draft_fn is not None:
         for rec, run_id in todo:
 
-            def progress(done: float, total: float, src: Path = rec.path) -> None:
+            def progress(done: float, total: float, src: Path = rec.source) -> None:
                 emit(Advanced(src, done, total))
 
             _result, item = recorded.run_one(store, rec, run_id, dopts, progress, draft_fn or draft)
@@ -247,7 +247,7 @@ def _draft_all(
             workers, mp_context=ctx, initializer=_init_worker, initargs=(queue := manager.Queue(), level)
         ) as pool,
     ):
-        futures = {pool.submit(_work, rec.path, dopts): (rec, run_id) for rec, run_id in todo}
+        futures = {pool.submit(_work, rec.source, dopts): (rec, run_id) for rec, run_id in todo}
         pending = set(futures)
         try:
             while pending:
@@ -258,7 +258,7 @@ def _draft_all(
                     try:
                         result = future.result()
                     except Exception as e:  # a worker died (out of memory, killed)
-                        result = DraftFailure(rec.path, f"{rec.path}: the worker process failed ({e})")
+                        result = DraftFailure(rec.source, f"{rec.source}: the worker process failed ({e})")
                     yield recorded.record(store, run_id, result, dopts)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -141,14 +141,28 @@ memos = sa.Table(
 
 @dataclass(frozen=True)
 class Recording:
-    """What the store needs to know of a recording before it is drafted."""
+    """What the store needs to know of a recording before it is drafted.
+
+    Attributes:
+        sha256: the recording's content hash, which the store knows it by.
+        path: where the recording is (the last path seen); ``size``: its bytes, when known.
+        transcript: a transcript JSON drafted in the recording's place (``memo draft T.json``).
+            The recording itself was not seen then, so a row already stored keeps its path
+            and size.
+    """
 
     sha256: str
     path: Path
-    size: int
+    size: int | None
     rep: str = ""
     distributor: str = ""
     meeting_date: str = ""
+    transcript: Path | None = None
+
+    @property
+    def source(self) -> Path:
+        """The input drafted: the transcript when there is one, else the recording."""
+        return self.transcript or self.path
 
 
 @dataclass(frozen=True)
@@ -318,6 +332,8 @@ class Store:
             found = conn.execute(query).scalar_one()
             if inserted:
                 return int(found)
+        if rec.transcript is not None:
+            return int(found)
         conn.execute(sa.update(recordings).where(recordings.c.id == found).values(**values))
         return int(found)
 
@@ -366,7 +382,7 @@ class Store:
         key = settings_key(settings)
         values = {
             "command": command,
-            "source_path": str(rec.path),
+            "source_path": str(rec.source),
             "settings": settings,
             "model": model,
             "rules_version": rules_version,
