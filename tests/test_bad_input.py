@@ -187,6 +187,47 @@ def test_broken_or_wrong_schema_transcripts_are_one_line(tmp_path: Path, content
     assert drafted(tmp_path / "out") == []
 
 
+IMPOSSIBLE_TIMES = {
+    "start NaN": ('"start": NaN, "end": 8.0', "segment 7: start is NaN"),
+    "end Infinity": ('"start": 4.0, "end": Infinity', "segment 7: end is Infinity"),
+    "negative start": ('"start": -2.0, "end": 8.0', "segment 7: start is -2.0"),
+    "end before start": ('"start": 8.0, "end": 4.0', "segment 7: ends at 4.0, before it starts (8.0)"),
+    "word time NaN": (
+        '"start": 4.0, "end": 8.0, "words": [{"start": NaN, "end": 5.0, "word": "What"}]',
+        "segment 7, word 0: start is NaN",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["notes", "draft"])
+@pytest.mark.parametrize("case", list(IMPOSSIBLE_TIMES))
+def test_impossible_segment_times_are_one_line_naming_the_segment(
+    tmp_path: Path, command: str, case: str
+) -> None:
+    times, message = IMPOSSIBLE_TIMES[case]
+    path = tmp_path / "t.transcript.json"
+    path.write_text(
+        '{"language": "en", "segments": [{"id": 0, "start": 0.0, "end": 4.0, "text": "We have trucks."}, '
+        f'{{"id": 7, {times}, "text": "What are your payment terms?"}}]}}'
+    )
+    result = runner.invoke(app, [command, str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and f"{path}: {message}" in errors[0], result.output
+    assert "Traceback" not in result.output and "unexpected" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_recording_length_that_is_not_a_number_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.transcript.json"
+    path.write_text(
+        '{"language": "en", "source": {"path": "m.m4a", "duration_s": NaN}, '
+        '"segments": [{"id": 0, "start": 0.0, "end": 4.0, "text": "We have trucks."}]}'
+    )
+    code, errors, _ = run_draft([path], tmp_path / "out")
+    assert code == 1 and len(errors) == 1 and "source: duration_s is NaN" in errors[0]
+
+
 @pytest.mark.parametrize("err,message", [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "not writable")])
 def test_disk_full_or_read_only_output_leaves_no_half_memo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, err: int, message: str
