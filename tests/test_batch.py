@@ -211,7 +211,34 @@ def test_expand_inputs_takes_paths_folders_and_globs(tmp_path: Path) -> None:
     (tmp_path / "in" / "notes.txt").write_text("x")
     found = expand_inputs([str(tmp_path / "in" / "*.wav"), tmp_path / "in", inputs[0]])
     assert found == inputs
-    assert expand_inputs([str(tmp_path / "nothing*.wav")]) == [tmp_path / "nothing*.wav"]
+    missing = tmp_path / "in" / "missing.wav"  # kept: it fails with its reason, the others go on
+    assert expand_inputs([inputs[0], missing]) == [inputs[0], missing]
+
+
+def test_inputs_that_match_nothing_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    [rec] = recordings(tmp_path / "in", 1)
+    with pytest.raises(InputError, match=r"nothing\*\.wav: matches no file"):
+        expand_inputs([rec, str(tmp_path / "nothing*.wav")])
+    with pytest.raises(InputError, match=r"empty: holds no recording"):
+        expand_inputs([tmp_path / "empty"])
+    with pytest.raises(InputError, match=r"missing\.wav: no such file"):
+        expand_inputs([tmp_path / "missing.wav"])
+
+
+@pytest.mark.parametrize("pattern", ["nomatch/*.m4a", "empty", "gone/missing.m4a"])
+def test_cli_batch_of_nothing_is_one_line_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: str
+) -> None:
+    from pipeline.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(app, ["batch", pattern])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
 
 
 def test_rollup_lists_each_meeting_with_its_figures(tmp_path: Path, store: Store) -> None:

@@ -95,7 +95,8 @@ def _batch(
     try:
         with progress:
             report = run_batch(paths, options, store, on_event)
-        folder = rollup_dir or (Path(paths[0]).parent if paths else Path.cwd())
+        # Beside the recordings: the first that is there (a missing one's folder may not be).
+        folder = rollup_dir or next((p.parent for p in paths if p.exists()), Path.cwd())
         rollup = write_rollup(rollup_rows(report, store, options.draft), folder)
     finally:
         store.close()
