@@ -336,3 +336,27 @@ def test_a_batch_killed_midway_and_restarted_writes_each_memo_once(clips: list[P
     for _sha, count, status, settings in rows:
         assert (count, status) == (1, "done")
         assert '"model": "base"' in settings
+
+
+def test_rollup_csv_cells_cannot_be_formulas_and_html_shows_them_as_text() -> None:
+    import csv
+    import io
+
+    from pipeline.runs.store import MeetingRow
+
+    row = MeetingRow(
+        date="2025-12-01", rep="=1+2", distributor='=HYPERLINK("http://evil.example","click")',
+        language="en", duration_s=600.0, bullets={"concerns": 1}, open_questions=1,
+        parting_question="@SUM(A1:A9)", low_conf_share=0.25, status="done",
+        source="-2+3.wav", memo="\tx.memo.docx", error="+cmd|' /C calc'!A0\r",
+    )  # fmt: skip
+    header, cells = csv.reader(io.StringIO(to_csv([row]), newline=""))
+    by_name = dict(zip(header, cells, strict=True))
+    assert by_name["rep"] == "'=1+2"
+    assert by_name["distributor"] == """'=HYPERLINK("http://evil.example","click")"""
+    assert by_name["parting_question"] == "'@SUM(A1:A9)"
+    assert (by_name["recording"], by_name["memo"]) == ("'-2+3.wav", "'\tx.memo.docx")
+    assert by_name["note"].startswith("'+cmd")
+    assert (by_name["duration"], by_name["low_confidence"], by_name["concerns"]) == ("10:00", "25.0%", "1")
+    page = to_html([row], "week")
+    assert "<td>=1+2</td>" in page and "&quot;http://evil.example&quot;" in page and "'=" not in page
