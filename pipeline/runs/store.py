@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from filelock import FileLock, Timeout
 
+from ..config import masked_url, without_password
 from ..errors import StoreError
 from ..types import MemoContent, Transcript
 
@@ -303,11 +304,13 @@ class Store:
             ) from e
         except Timeout as e:
             raise StoreError(
-                f"cannot open the run store {url}: another process has been creating or upgrading it "
-                f"for {LOCK_WAIT_S:.0f} s ({e.lock_file}); try again when it has finished"
+                f"cannot open the run store {masked_url(url)}: another process has been creating or "
+                f"upgrading it for {LOCK_WAIT_S:.0f} s ({e.lock_file}); try again when it has finished"
             ) from e
-        except (sa.exc.SQLAlchemyError, OSError) as e:
-            raise StoreError(f"cannot open the run store {url}: {e.__class__.__name__}: {e}") from e
+        except (sa.exc.SQLAlchemyError, OSError, ValueError) as e:  # ValueError: a URL's port, e.g.
+            # The driver's message may repeat the URL, password included.
+            why = without_password(f"{e.__class__.__name__}: {e}", url)
+            raise StoreError(f"cannot open the run store {masked_url(url)}: {why}") from e
 
     def close(self) -> None:
         """Release the database connections."""
