@@ -360,3 +360,18 @@ def test_rollup_csv_cells_cannot_be_formulas_and_html_shows_them_as_text() -> No
     assert (by_name["duration"], by_name["low_confidence"], by_name["concerns"]) == ("10:00", "25.0%", "1")
     page = to_html([row], "week")
     assert "<td>=1+2</td>" in page and "&quot;http://evil.example&quot;" in page and "'=" not in page
+
+
+@pytest.mark.parametrize("command", ["batch", "draft"])
+def test_an_output_folder_that_is_a_file_is_one_line_before_any_work(tmp_path: Path, command: str) -> None:
+    from pipeline.cli.main import app
+
+    [rec] = recordings(tmp_path / "in", 1)
+    target = tmp_path / "memos.txt"
+    target.write_text("not a folder")
+    result = CliRunner().invoke(app, [command, str(rec), "-o", str(target), "--db", str(tmp_path / "r.db")])
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"error: {target}: is a file, not a folder; give a folder for the outputs (-o or outbox)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "memos.txt"]
