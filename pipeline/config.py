@@ -124,8 +124,10 @@ def read_file(path: Path) -> dict[str, Any]:
     """The settings in one ``memo.toml``, relative paths taken from its folder.
 
     Raises:
-        ConfigError: unreadable TOML, an unknown key, or a bad value.
+        ConfigError: a folder, unreadable TOML, an unknown key, or a bad value.
     """
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a settings file; remove or rename it")
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except OSError as e:
@@ -158,11 +160,12 @@ def load_settings(
             values[key] = value
             sources[key] = where
 
+    # exists(), not is_file(): a memo.toml that is a folder is an error, never silently skipped.
     user = user_file or user_config_file()
-    if user.is_file():
+    if user.exists():
         merge(read_file(user), str(user))
     folder = (overrides or {}).get("inbox") or inbox or values.get("inbox")
-    if folder is not None and (Path(folder) / CONFIG_NAME).is_file():
+    if folder is not None and (Path(folder) / CONFIG_NAME).exists():
         local = Path(folder) / CONFIG_NAME
         merge(read_file(local), str(local))
     for key, value in (overrides or {}).items():

@@ -105,3 +105,18 @@ def test_a_store_that_cannot_be_opened_is_one_line_without_its_password(tmp_path
     assert batch.output.startswith("error: cannot open the run store") and batch.output.count("\n") == 1
     for output in (drafted.output, batch.output):
         assert "s3cret" not in output and "memo:***@db.example" in output and "Traceback" not in output
+
+
+def test_a_memo_toml_that_is_a_folder_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    user = tmp_path / "cfg" / "meeting-memo" / "memo.toml"
+    user.mkdir(parents=True)
+    result = CliRunner().invoke(app, ["config"])
+    assert result.exit_code == 1
+    assert result.output == f"error: {user}: is a folder, not a settings file; remove or rename it\n"
+    inbox_file = tmp_path / "inbox" / "memo.toml"
+    inbox_file.mkdir(parents=True)
+    with pytest.raises(ConfigError, match=f"{inbox_file}: is a folder"):
+        load_settings(inbox=tmp_path / "inbox", user_file=tmp_path / "none.toml")
