@@ -307,7 +307,7 @@ class Store:
                 f"cannot open the run store {masked_url(url)}: another process has been creating or "
                 f"upgrading it for {LOCK_WAIT_S:.0f} s ({e.lock_file}); try again when it has finished"
             ) from e
-        except (sa.exc.SQLAlchemyError, OSError, ValueError) as e:  # ValueError: a URL's port, e.g.
+        except (sa.exc.SQLAlchemyError, OSError, ValueError) as e:  # ValueError: a URL's bad port
             # The driver's message may repeat the URL, password included.
             why = without_password(f"{e.__class__.__name__}: {e}", url)
             raise StoreError(f"cannot open the run store {masked_url(url)}: {why}") from e
