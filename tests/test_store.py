@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from pipeline.asr.audio import file_sha256
 from pipeline.draft import DraftOptions
+from pipeline.errors import StoreError
 from pipeline.runs.batch import BatchOptions, run_batch
 from pipeline.runs.store import (
     Recording,
@@ -179,3 +180,14 @@ def test_processes_opening_a_new_postgresql_store_at_once_all_succeed(postgres_u
 
 def test_processes_starting_runs_on_postgresql_all_go_on(postgres_urls: list[str]) -> None:
     race_start_runs(postgres_urls[0])
+
+
+def test_a_store_from_a_newer_version_is_a_store_error_not_a_traceback(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    Store(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # as a later meeting-memo, with one more migration, leaves it
+        conn.execute(sa.text("update alembic_version set version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match=r"schema revision 9999 .* newer meeting-memo.*another --db"):
+        Store(url)

@@ -257,15 +257,24 @@ def _migrate(engine: sa.Engine, lock_file: Path | None) -> None:
     """
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
     guard = FileLock(lock_file, timeout=LOCK_WAIT_S) if lock_file else contextlib.nullcontext()
     with guard, engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Bounded like the file lock: a waiter gives up rather than hang on a stuck migration.
             conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S)}s'"))
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+        for revision in MigrationContext.configure(conn).get_current_heads():
+            if revision not in known:  # Alembic would fail with "Can't locate revision"
+                raise StoreError(
+                    f"its schema revision {revision} is from a newer meeting-memo; "
+                    "upgrade meeting-memo, or give another --db"
+                )
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
@@ -302,6 +311,8 @@ class Store:
             raise StoreError(
                 f"the database driver {e.name!r} is missing; for PostgreSQL install meeting-memo[postgres]"
             ) from e
+        except StoreError as e:
+            raise StoreError(f"cannot open the run store {masked_url(url)}: {e}") from e
         except Timeout as e:
             raise StoreError(
                 f"cannot open the run store {masked_url(url)}: another process has been creating or "
