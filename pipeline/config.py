@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,8 +124,10 @@ def read_file(path: Path) -> dict[str, Any]:
     """The settings in one ``memo.toml``, relative paths taken from its folder.
 
     Raises:
-        ConfigError: unreadable TOML, an unknown key, or a bad value.
+        ConfigError: a folder, unreadable TOML, an unknown key, or a bad value.
     """
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, not a settings file; remove or rename it")
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except OSError as e:
@@ -157,11 +160,12 @@ def load_settings(
             values[key] = value
             sources[key] = where
 
+    # exists(), not is_file(): a memo.toml that is a folder is an error, never silently skipped.
     user = user_file or user_config_file()
-    if user.is_file():
+    if user.exists():
         merge(read_file(user), str(user))
     folder = (overrides or {}).get("inbox") or inbox or values.get("inbox")
-    if folder is not None and (Path(folder) / CONFIG_NAME).is_file():
+    if folder is not None and (Path(folder) / CONFIG_NAME).exists():
         local = Path(folder) / CONFIG_NAME
         merge(read_file(local), str(local))
     for key, value in (overrides or {}).items():
@@ -183,8 +187,35 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][\w+.-]*://[^:/@?#]*):(?P<password>.*)@(?P<host>[^@]*)$")
+_QUERY_PASSWORD = re.compile(r"(?P<key>[?&]password=)[^&#]*", re.IGNORECASE)
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: its password, also a ``password=`` parameter, as ``***``.
+
+    ``postgresql+psycopg://memo:s3cret@db/memo`` → ``postgresql+psycopg://memo:***@db/memo``.
+    Everything up to the last ``@`` after the user name is taken as the password, so one
+    typed with an unescaped ``@`` or ``/`` is hidden too.
+    """
+    m = _URL_PASSWORD.match(url)
+    if m:
+        url = f"{m['head']}:***@{m['host']}"
+    return _QUERY_PASSWORD.sub(r"\g<key>***", url)
+
+
+def without_password(text: str, url: str) -> str:
+    """``text`` (an error message) with ``url`` and its password masked wherever they appear."""
+    text = text.replace(url, masked_url(url))
+    secrets = [m["password"] for m in [_URL_PASSWORD.match(url)] if m and m["password"]]
+    secrets += [v for v in re.findall(r"[?&]password=([^&#]*)", url, re.IGNORECASE) if v]
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
 def describe(settings: Settings) -> list[tuple[str, str, str]]:
-    """``(name, value, source)`` rows for ``memo config``."""
+    """``(name, value, source)`` rows for ``memo config``; a database password is masked."""
     rows = []
     for name in FIELDS:
         value = getattr(settings, name)
@@ -192,9 +223,11 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
             shown = ", ".join(value) if value else "(none)"
         elif value is None or value == "":
             shown = "(auto)" if name == "language" else "(not set)"
+        elif name == "database":
+            shown = masked_url(str(value))
         else:
             shown = str(value)
         rows.append((name, shown, settings.source(name)))
     db = database_url(settings)
-    rows.append(("database url", db, settings.source("database")))
+    rows.append(("database url", masked_url(db), settings.source("database")))
     return rows

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from .errors import InputError
 from .types import Transcript
@@ -34,14 +35,67 @@ def problems(data: Any, name: SchemaName) -> list[str]:
     return out
 
 
+def time_problem(data: Any) -> str | None:
+    """The first impossible time in a transcript, naming its segment (``None`` when all are fine).
+
+    Times are seconds: finite, not negative, and a segment ends no earlier than it starts.
+    The schema's ``number`` lets NaN and Infinity through, and its minimum names a segment by
+    its place in the list, not by its id; a NaN caught only when the memo prints ``[mm:ss]``
+    was an unexplained crash. Anything else malformed is left to the schema to describe.
+    """
+    if not isinstance(data, dict):
+        return None
+    source = data.get("source")
+    if isinstance(source, dict):
+        bad = _not_seconds(source.get("duration_s"))
+        if bad:
+            return f"source: duration_s is {bad}"
+    segments = data.get("segments")
+    for n, seg in enumerate(segments if isinstance(segments, list) else ()):
+        if not isinstance(seg, dict):
+            continue
+        name = f"segment {seg['id']}" if "id" in seg else f"segment number {n + 1}"
+        start, end = seg.get("start"), seg.get("end")
+        for key, value in (("start", start), ("end", end)):
+            bad = _not_seconds(value)
+            if bad:
+                return f"{name}: {key} is {bad}"
+        if _is_number(start) and _is_number(end) and end < start:
+            return f"{name}: ends at {end}, before it starts ({start})"
+        words = seg.get("words")
+        for k, word in enumerate(words if isinstance(words, list) else ()):
+            for key in ("start", "end"):
+                bad = _not_seconds(word.get(key)) if isinstance(word, dict) else None
+                if bad:
+                    return f"{name}, word {k}: {key} is {bad}"
+    return None
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _not_seconds(value: Any) -> str | None:
+    """What is wrong with a time, as JSON writes it (``NaN``, ``-2.0``); ``None`` when fine or no number."""
+    if not _is_number(value):
+        return None
+    if not math.isfinite(value):
+        return f"{json.dumps(value)}, not a time in seconds"
+    if value < 0:
+        return f"{value}, a negative time"
+    return None
+
+
 def load_transcript(path: Path) -> Transcript:
     """Read and validate a transcript JSON file.
 
     Raises:
-        InputError: not JSON, or not a ``meeting-transcript/1`` document.
+        InputError: not JSON, not a ``meeting-transcript/1`` document, or impossible times
+            (NaN, infinite, negative, or a segment ending before it starts).
     """
     path = Path(path)
     try:
+        # Python's json reads NaN and Infinity, which other tools may write; time_problem refuses them.
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
@@ -49,6 +103,9 @@ def load_transcript(path: Path) -> Transcript:
         raise InputError(f"{path}: is a directory, not a transcript") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"{path}: not valid JSON ({e}); was it cut off or edited by hand?") from e
+    impossible = time_problem(data)
+    if impossible:
+        raise InputError(f"{path}: {impossible}; fix the times or transcribe the recording again")
     bad = problems(data, "transcript")
     if bad:
         more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""

@@ -51,6 +51,16 @@ def output_paths(source: Path, outdir: Path | None = None, *, stem: str | None =
     return {kind: folder / f"{name}{_SUFFIXES[kind]}" for kind in OUTPUT_KINDS}
 
 
+def check_folder(path: Path) -> None:
+    """Refuse an output folder that is a file (a missing folder is fine: it is created on write).
+
+    Raises:
+        OutputError: ``path`` is there and is not a folder.
+    """
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: is a file, not a folder; give a folder for the outputs (-o or outbox)")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -22,6 +22,9 @@ from docx import Document
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
+from pipeline.notes import classify
+from pipeline.notes.build import build_notes
+from pipeline.types import Segment, Transcript
 from tests.conftest import ROOT, SAMPLES, encode, write_wav
 
 runner = CliRunner()
@@ -185,6 +188,90 @@ def test_broken_or_wrong_schema_transcripts_are_one_line(tmp_path: Path, content
     code, errors, _ = run_draft([path], tmp_path / "out")
     assert code == 1 and len(errors) == 1 and message in errors[0]
     assert drafted(tmp_path / "out") == []
+
+
+IMPOSSIBLE_TIMES = {
+    "start NaN": ('"start": NaN, "end": 8.0', "segment 7: start is NaN"),
+    "end Infinity": ('"start": 4.0, "end": Infinity', "segment 7: end is Infinity"),
+    "negative start": ('"start": -2.0, "end": 8.0', "segment 7: start is -2.0"),
+    "end before start": ('"start": 8.0, "end": 4.0', "segment 7: ends at 4.0, before it starts (8.0)"),
+    "word time NaN": (
+        '"start": 4.0, "end": 8.0, "words": [{"start": NaN, "end": 5.0, "word": "What"}]',
+        "segment 7, word 0: start is NaN",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["notes", "draft"])
+@pytest.mark.parametrize("case", list(IMPOSSIBLE_TIMES))
+def test_impossible_segment_times_are_one_line_naming_the_segment(
+    tmp_path: Path, command: str, case: str
+) -> None:
+    times, message = IMPOSSIBLE_TIMES[case]
+    path = tmp_path / "t.transcript.json"
+    path.write_text(
+        '{"language": "en", "segments": [{"id": 0, "start": 0.0, "end": 4.0, "text": "We have trucks."}, '
+        f'{{"id": 7, {times}, "text": "What are your payment terms?"}}]}}'
+    )
+    result = runner.invoke(app, [command, str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and f"{path}: {message}" in errors[0], result.output
+    assert "Traceback" not in result.output and "unexpected" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_recording_length_that_is_not_a_number_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.transcript.json"
+    path.write_text(
+        '{"language": "en", "source": {"path": "m.m4a", "duration_s": NaN}, '
+        '"segments": [{"id": 0, "start": 0.0, "end": 4.0, "text": "We have trucks."}]}'
+    )
+    code, errors, _ = run_draft([path], tmp_path / "out")
+    assert code == 1 and len(errors) == 1 and "source: duration_s is NaN" in errors[0]
+
+
+def _sample_transcript(name: str) -> Transcript:
+    """A sample meeting's turns as a transcript, five seconds a turn."""
+    data = json.loads((SAMPLES / name).read_text("utf-8"))
+    segments = tuple(
+        Segment(id=i, start=i * 5.0, end=i * 5.0 + 4.0, text=turn["text"], speaker=turn["speaker"])
+        for i, turn in enumerate(data["turns"])
+    )
+    return Transcript(language=data["language"], segments=segments, script=data.get("script"))
+
+
+@pytest.mark.parametrize("sample", ["en-meeting.json", "zh-hant-meeting.json"])
+def test_notes_matched_in_small_chunks_are_the_notes_of_one_doc(
+    sample: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transcript = _sample_transcript(sample)
+    whole = build_notes(transcript).to_dict()
+    monkeypatch.setattr(classify, "CHUNK_CHARS", 40)  # most sentences alone in their doc
+    assert build_notes(transcript).to_dict() == whole
+
+
+def test_notes_of_a_transcript_over_a_million_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turns = [t["text"] for t in json.loads((SAMPLES / "en-meeting.json").read_text("utf-8"))["turns"]]
+    segments, chars = [], 0
+    while chars <= 1_050_000:  # about 17 hours of English
+        text = turns[len(segments) % len(turns)]
+        n = len(segments)
+        segments.append({"id": n, "start": n * 5.0, "end": n * 5.0 + 4.0, "text": text})
+        chars += len(text)
+    path = tmp_path / "long.transcript.json"
+    path.write_text(json.dumps({"language": "en", "segments": segments}))
+    docs: list[int] = []
+    match = classify.match
+    monkeypatch.setattr(classify, "match", lambda lang, text: docs.append(len(text)) or match(lang, text))
+    result = runner.invoke(app, ["notes", str(path), "-o", str(tmp_path / "long.notes.json")])
+    assert result.exit_code == 0, result.output
+    notes = json.loads((tmp_path / "long.notes.json").read_text("utf-8"))
+    assert [s["id"] for s in notes["segments"]] == list(range(len(segments)))
+    # Memory is bounded by the size of a doc: a chunk and a little of its neighbours.
+    assert len(docs) > 1 and max(docs) <= classify.CHUNK_CHARS + 2 * (classify.CONTEXT_CHARS + 1)
 
 
 @pytest.mark.parametrize("err,message", [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "not writable")])

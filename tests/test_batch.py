@@ -211,7 +211,34 @@ def test_expand_inputs_takes_paths_folders_and_globs(tmp_path: Path) -> None:
     (tmp_path / "in" / "notes.txt").write_text("x")
     found = expand_inputs([str(tmp_path / "in" / "*.wav"), tmp_path / "in", inputs[0]])
     assert found == inputs
-    assert expand_inputs([str(tmp_path / "nothing*.wav")]) == [tmp_path / "nothing*.wav"]
+    missing = tmp_path / "in" / "missing.wav"  # kept: it fails with its reason, the others go on
+    assert expand_inputs([inputs[0], missing]) == [inputs[0], missing]
+
+
+def test_inputs_that_match_nothing_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    [rec] = recordings(tmp_path / "in", 1)
+    with pytest.raises(InputError, match=r"nothing\*\.wav: matches no file"):
+        expand_inputs([rec, str(tmp_path / "nothing*.wav")])
+    with pytest.raises(InputError, match=r"empty: holds no recording"):
+        expand_inputs([tmp_path / "empty"])
+    with pytest.raises(InputError, match=r"missing\.wav: no such file"):
+        expand_inputs([tmp_path / "missing.wav"])
+
+
+@pytest.mark.parametrize("pattern", ["nomatch/*.m4a", "empty", "gone/missing.m4a"])
+def test_cli_batch_of_nothing_is_one_line_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: str
+) -> None:
+    from pipeline.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(app, ["batch", pattern])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
 
 
 def test_rollup_lists_each_meeting_with_its_figures(tmp_path: Path, store: Store) -> None:
@@ -309,3 +336,42 @@ def test_a_batch_killed_midway_and_restarted_writes_each_memo_once(clips: list[P
     for _sha, count, status, settings in rows:
         assert (count, status) == (1, "done")
         assert '"model": "base"' in settings
+
+
+def test_rollup_csv_cells_cannot_be_formulas_and_html_shows_them_as_text() -> None:
+    import csv
+    import io
+
+    from pipeline.runs.store import MeetingRow
+
+    row = MeetingRow(
+        date="2025-12-01", rep="=1+2", distributor='=HYPERLINK("http://evil.example","click")',
+        language="en", duration_s=600.0, bullets={"concerns": 1}, open_questions=1,
+        parting_question="@SUM(A1:A9)", low_conf_share=0.25, status="done",
+        source="-2+3.wav", memo="\tx.memo.docx", error="+cmd|' /C calc'!A0\r",
+    )  # fmt: skip
+    header, cells = csv.reader(io.StringIO(to_csv([row]), newline=""))
+    by_name = dict(zip(header, cells, strict=True))
+    assert by_name["rep"] == "'=1+2"
+    assert by_name["distributor"] == """'=HYPERLINK("http://evil.example","click")"""
+    assert by_name["parting_question"] == "'@SUM(A1:A9)"
+    assert (by_name["recording"], by_name["memo"]) == ("'-2+3.wav", "'\tx.memo.docx")
+    assert by_name["note"].startswith("'+cmd")
+    assert (by_name["duration"], by_name["low_confidence"], by_name["concerns"]) == ("10:00", "25.0%", "1")
+    page = to_html([row], "week")
+    assert "<td>=1+2</td>" in page and "&quot;http://evil.example&quot;" in page and "'=" not in page
+
+
+@pytest.mark.parametrize("command", ["batch", "draft"])
+def test_an_output_folder_that_is_a_file_is_one_line_before_any_work(tmp_path: Path, command: str) -> None:
+    from pipeline.cli.main import app
+
+    [rec] = recordings(tmp_path / "in", 1)
+    target = tmp_path / "memos.txt"
+    target.write_text("not a folder")
+    result = CliRunner().invoke(app, [command, str(rec), "-o", str(target), "--db", str(tmp_path / "r.db")])
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"error: {target}: is a file, not a folder; give a folder for the outputs (-o or outbox)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "memos.txt"]

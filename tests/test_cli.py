@@ -121,3 +121,54 @@ def test_a_bad_choice_stops_every_command_before_any_file_is_touched(
     assert "Traceback" not in result.output
     assert not out.exists()
     assert sorted(p.name for p in inbox.iterdir()) == ["m.wav"]
+
+
+def _runs(db: Path) -> list[tuple[str, str, str, str, str | None]]:
+    import sqlalchemy as sa
+
+    from pipeline.runs.store import Store, memos, recordings, runs
+
+    store = Store(f"sqlite:///{db}")
+    query = (
+        sa.select(recordings.c.sha256, recordings.c.path, runs.c.command, runs.c.status, memos.c.path)
+        .join(runs, runs.c.recording_id == recordings.c.id)
+        .outerjoin(memos, memos.c.run_id == runs.c.id)
+        .order_by(runs.c.id)
+    )
+    with store.engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(query)]
+    store.close()
+    return rows  # type: ignore[return-value]
+
+
+def test_draft_from_a_transcript_is_recorded_under_the_recording_it_names(tmp_path: Path) -> None:
+    from pipeline.runs.store import Recording, Store
+
+    path = transcript_file(tmp_path)
+    data = json.loads(path.read_text())
+    sha = "ab" * 32
+    data["source"] = {"path": "/recorder/m.m4a", "sha256": sha, "duration_s": 9.0}
+    path.write_text(json.dumps(data))
+    db = tmp_path / "runs.sqlite"
+    store = Store(f"sqlite:///{db}")  # the recording was drafted (here: tried) before, from where it was
+    first = store.start_run(Recording(sha, Path("/week49/m.m4a"), 1234), command="batch", settings={},
+                            memo_path=tmp_path / "x")  # fmt: skip
+    store.fail_run(first, "boom", 1.0)
+    store.close()
+    result = runner.invoke(app, ["draft", str(path), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    memo = str(tmp_path / "m.memo.docx")
+    assert _runs(db) == [
+        (sha, "/week49/m.m4a", "batch", "failed", None),
+        (sha, "/week49/m.m4a", "draft", "done", memo),
+    ]
+
+
+def test_draft_from_a_transcript_without_its_recording_is_recorded_by_the_file(tmp_path: Path) -> None:
+    from pipeline.asr.audio import file_sha256
+
+    path = transcript_file(tmp_path)
+    db = tmp_path / "runs.sqlite"
+    result = runner.invoke(app, ["draft", str(path), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert _runs(db) == [(file_sha256(path), str(path), "draft", "done", str(tmp_path / "m.memo.docx"))]

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
-from pipeline.config import ConfigError, database_url, load_settings
+from pipeline.config import ConfigError, database_url, load_settings, masked_url
 
 
 def write(path: Path, text: str) -> Path:
@@ -60,3 +60,63 @@ def test_a_bad_config_is_one_line_error(tmp_path: Path, monkeypatch: pytest.Monk
     result = CliRunner().invoke(app, ["config"])
     assert result.exit_code == 1
     assert result.output.strip().startswith("error:") and "model must be a string" in result.output
+
+
+SECRET_URL = "postgresql+psycopg://memo:s3cret@db.example:5432/memo"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (SECRET_URL, "postgresql+psycopg://memo:***@db.example:5432/memo"),
+        ("postgresql://memo:p@ss/w0rd@db/memo", "postgresql://memo:***@db/memo"),
+        ("postgresql://memo@db/memo?password=s3cret&sslmode=require",
+         "postgresql://memo@db/memo?password=***&sslmode=require"),
+        ("postgresql://memo@db/memo", "postgresql://memo@db/memo"),
+        ("sqlite:////home/lin/memo.sqlite", "sqlite:////home/lin/memo.sqlite"),
+    ],
+)  # fmt: skip
+def test_a_database_password_is_masked(url: str, shown: str) -> None:
+    assert masked_url(url) == shown
+
+
+def test_memo_config_never_prints_a_database_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    result = CliRunner().invoke(app, ["config", "--db", SECRET_URL])
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    lines = {line.split("  ")[0]: line for line in result.output.splitlines() if line and line[0] != "#"}
+    assert "memo:***@db.example:5432/memo" in lines["database"]
+    assert "memo:***@db.example:5432/memo" in lines["database url"]
+
+
+@pytest.mark.parametrize(
+    "url", ["nosuchdb://memo:s3cret@db.example/memo", "postgresql+psycopg://memo:s3cret@db.example:port/memo"]
+)
+def test_a_store_that_cannot_be_opened_is_one_line_without_its_password(tmp_path: Path, url: str) -> None:
+    transcript = tmp_path / "m.transcript.json"
+    transcript.write_text('{"language": "en", "segments": [{"id": 0, "start": 0, "end": 2, "text": "Hi."}]}')
+    drafted = CliRunner().invoke(app, ["draft", str(transcript), "--db", url])
+    batch = CliRunner().invoke(app, ["batch", str(transcript), "--db", url])
+    assert drafted.exit_code == 0 and batch.exit_code == 1, drafted.output + batch.output
+    assert "warning: this run is not recorded: cannot open the run store" in drafted.output
+    assert batch.output.startswith("error: cannot open the run store") and batch.output.count("\n") == 1
+    for output in (drafted.output, batch.output):
+        assert "s3cret" not in output and "memo:***@db.example" in output and "Traceback" not in output
+
+
+def test_a_memo_toml_that_is_a_folder_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    user = tmp_path / "cfg" / "meeting-memo" / "memo.toml"
+    user.mkdir(parents=True)
+    result = CliRunner().invoke(app, ["config"])
+    assert result.exit_code == 1
+    assert result.output == f"error: {user}: is a folder, not a settings file; remove or rename it\n"
+    inbox_file = tmp_path / "inbox" / "memo.toml"
+    inbox_file.mkdir(parents=True)
+    with pytest.raises(ConfigError, match=f"{inbox_file}: is a folder"):
+        load_settings(inbox=tmp_path / "inbox", user_file=tmp_path / "none.toml")

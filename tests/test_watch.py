@@ -214,3 +214,26 @@ def test_a_recording_copied_slowly_yields_exactly_one_memo(clips: list[Path], tm
         thread2.join(timeout=30)
     assert [i.status for i in w2.items] == ["skipped"]
     assert len(sizes_seen) == 1 and store.count(runs) == 1
+
+
+@pytest.mark.parametrize("outbox", ["-o", "default"])
+def test_watch_into_a_file_is_one_line_before_watching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outbox: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli.main import app
+
+    started: list[str] = []
+    monkeypatch.setattr("pipeline.runs.watch.preload", lambda _options: started.append("model"))
+    monkeypatch.setattr(Watcher, "run", lambda _self, _stop: started.append("watch") or [])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    target = tmp_path / "memos.txt" if outbox == "-o" else inbox / "memos"
+    target.write_text("not a folder")
+    args = ["watch", str(inbox), "--db", str(tmp_path / "runs.sqlite")]
+    result = CliRunner().invoke(app, [*args, "-o", str(target)] if outbox == "-o" else args)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"error: {target}: is a file, not a folder")
+    assert result.output.count("\n") == 1 and started == []
+    assert target.read_text() == "not a folder"

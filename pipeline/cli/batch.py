@@ -95,7 +95,8 @@ def _batch(
     try:
         with progress:
             report = run_batch(paths, options, store, on_event)
-        folder = rollup_dir or (Path(paths[0]).parent if paths else Path.cwd())
+        # Beside the recordings: the first that is there (a missing one's folder may not be).
+        folder = rollup_dir or next((p.parent for p in paths if p.exists()), Path.cwd())
         rollup = write_rollup(rollup_rows(report, store, options.draft), folder)
     finally:
         store.close()
@@ -223,11 +224,14 @@ def _watch(inbox: Path, settings: Settings, poll: bool, stable: float) -> None:
     import threading
     from dataclasses import replace
 
+    from ..outputs import check_folder
     from ..runs.batch import BatchOptions, Finished
     from ..runs.watch import Watcher, preload, watch_options
 
     options = watch_options(BatchOptions(draft=common.draft_options(settings, settings.outbox)), inbox)
     options = replace(options, stable_s=stable, polling=poll)
+    if options.batch.draft.outdir is not None:  # before the model loads and the watching starts
+        check_folder(options.batch.draft.outdir)
     console = common.console()
     stop = threading.Event()
 

@@ -158,11 +158,15 @@ def settings(
 def draft_options(
     cfg: Settings, outdir: Path | None, distributor: str = "", speakers: bool = True
 ) -> DraftOptions:
-    """``DraftOptions`` from effective settings."""
+    """``DraftOptions`` from effective settings; an output folder that is a file stops here."""
     from ..asr.transcribe import TranscribeOptions
     from ..draft import DraftOptions
     from ..memo.render import MemoDetails
     from ..notes.build import NotesOptions
+    from ..outputs import check_folder
+
+    if outdir is not None:
+        run(lambda: check_folder(outdir))
 
     return DraftOptions(
         transcribe=TranscribeOptions(

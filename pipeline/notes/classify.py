@@ -18,9 +18,11 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,34 +304,80 @@ def _summarise(language: str, text: str, hits: list[Hit]) -> SentenceLabels:
     )
 
 
+CHUNK_CHARS = 100_000
+"""Sentences are matched in spaCy docs of at most about this many characters.
+
+One doc for many sentences is what makes matching fast, and a meeting of an hour or two
+still fits in one; but spaCy refuses a doc longer than ``nlp.max_length`` (1,000,000
+characters: about 17 hours of English), and a doc's memory grows with its length.
+"""
+
+CONTEXT_CHARS = 200
+"""Characters of the neighbouring sentences put around each doc of a long transcript, so
+its first and last sentences are matched as in one doc: a regex may look across the line
+break (``\\?\\s*$`` backs off only when the next line is not empty)."""
+
+Piece = tuple[int, int, str]
+"""(sentence index, offset in the sentence, text): one line of a doc."""
+
+
+def _pieces(sentences: list[str], longest: int) -> list[Piece]:
+    """Each sentence as one line, or cut into lines of ``longest`` characters when longer.
+
+    Only a "sentence" spaCy would refuse is cut (unpunctuated text, not what the rules were
+    written for); a hit across a cut is lost.
+    """
+    return [
+        (k, off, sentence[off : off + longest])
+        for k, sentence in enumerate(sentences)
+        for off in range(0, max(len(sentence), 1), longest)
+    ]
+
+
+def _chunks(pieces: list[Piece], budget: int) -> Iterator[tuple[int, int]]:
+    """Index ranges of ``pieces`` holding at most ``budget`` characters (a longer piece alone)."""
+    first, size = 0, 0
+    for i, (_k, _off, text) in enumerate(pieces):
+        if i > first and size + len(text) + 1 > budget:
+            yield first, i
+            first, size = i, 0
+        size += len(text) + 1
+    if pieces:
+        yield first, len(pieces)
+
+
 def label_sentences(language: str, sentences: list[str]) -> list[SentenceLabels]:
     """Match sentences (of one segment or a whole transcript); sum the hits per label and sentence.
 
-    The sentences go through spaCy as one doc, one line each (regexes run in
-    multi-line mode, so ``^``/``$`` anchor at sentence edges), which is much
-    faster than a doc per sentence. A hit never spans two sentences: one that
-    crosses a line break (a negated character class can) is dropped. A
-    ``not_question`` hit (tag, rhetorical or chit-chat question) removes the
-    question cues it overlaps, so "你说是吧？" or ", right?" do not count.
+    The sentences go through spaCy as one doc, one line each (regexes run in multi-line
+    mode, so ``^``/``$`` anchor at sentence edges), which is much faster than a doc per
+    sentence; a transcript longer than ``CHUNK_CHARS`` is cut between sentences into
+    several docs, each with some of its neighbours around it, so the labels are the same.
+    A hit never spans two sentences: one that crosses a line break (a negated character
+    class can) is dropped. A ``not_question`` hit (tag, rhetorical or chit-chat question)
+    removes the question cues it overlaps, so "你说是吧？" or ", right?" do not count.
 
     Args:
         language: ``"zh"`` or ``"en"``.
         sentences: the sentences, without line breaks; Chinese already in Simplified.
     """
     sentences = [s.replace("\n", " ") for s in sentences]
-    starts = []
-    pos = 0
-    for sent in sentences:
-        starts.append(pos)
-        pos += len(sent) + 1
     per_sentence: list[list[Hit]] = [[] for _ in sentences]
-    text = "\n".join(sentences)
-    for h in match(language, text):
-        if "\n" in text[h.start : h.end]:
-            continue
-        k = bisect.bisect_right(starts, h.start) - 1
-        off = starts[k]
-        per_sentence[k].append(Hit(h.rule_id, h.label, h.start - off, h.end - off, h.weight, h.aspect))
+    pieces = _pieces(sentences, get_nlp(language).max_length // 2)
+    for first, end in _chunks(pieces, CHUNK_CHARS):
+        own = pieces[first:end]
+        head = pieces[first - 1][2][-CONTEXT_CHARS:] + "\n" if first > 0 else ""
+        tail = "\n" + pieces[end][2][:CONTEXT_CHARS] if end < len(pieces) else ""
+        text = head + "\n".join(p[2] for p in own) + tail
+        starts = list(itertools.accumulate((len(p[2]) + 1 for p in own[:-1]), initial=len(head)))
+        for h in match(language, text):
+            # Hits in the neighbours are counted in their own doc.
+            if h.start < len(head) or h.start > len(text) - len(tail) or "\n" in text[h.start : h.end]:
+                continue
+            j = bisect.bisect_right(starts, h.start) - 1
+            k, off, _text = own[j]
+            start, stop = h.start - starts[j] + off, h.end - starts[j] + off
+            per_sentence[k].append(Hit(h.rule_id, h.label, start, stop, h.weight, h.aspect))
     return [_summarise(language, t, hits) for t, hits in zip(sentences, per_sentence, strict=True)]
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..asr.probe import declared_duration
 from ..draft import DraftFailure, DraftFn, DraftOptions, draft, meeting_date, name_clash, safe_draft
+from ..errors import InputError
 from ..outputs import is_transcript, output_paths
 from . import recorded
 from .recorded import Item, Status, is_recording
@@ -100,18 +101,29 @@ class BatchReport:
 def expand_inputs(args: Iterable[str | Path]) -> list[Path]:
     """Paths, folders (their recordings) and glob patterns to a list of inputs, each once.
 
-    A pattern matching nothing is kept as it is, so it fails with a one-line reason.
+    A path that is not there is kept, so it fails with its reason while the others are
+    drafted.
+
+    Raises:
+        InputError: a pattern matches no file, or nothing given is there to draft (a typo,
+            more likely than a week without meetings); nothing has been written yet.
     """
+    args = list(args)
     found: list[Path] = []
     for arg in args:
         text = str(arg)
         if glob.has_magic(text):
             matches = [Path(p) for p in sorted(glob.glob(os.path.expanduser(text), recursive=True))]
-            found.extend(p for p in matches if p.is_file()) if matches else found.append(Path(text))
+            files = [p for p in matches if p.is_file()]
+            if not files:
+                raise InputError(f"{text}: matches no file; check the pattern")
+            found.extend(files)
         elif Path(text).is_dir():
             found.extend(p for p in sorted(Path(text).iterdir()) if is_recording(p))
         else:
             found.append(Path(text))
+    if not any(p.exists() for p in found):
+        raise _nothing_there(args)
     seen: set[Path] = set()
     unique = []
     for path in found:
@@ -120,6 +132,14 @@ def expand_inputs(args: Iterable[str | Path]) -> list[Path]:
             seen.add(key)
             unique.append(path)
     return unique
+
+
+def _nothing_there(args: list[str | Path]) -> InputError:
+    if len(args) > 1:
+        return InputError(f"none of the {len(args)} inputs is there ({args[0]}, …); check the paths")
+    if Path(args[0]).is_dir():
+        return InputError(f"{args[0]}: holds no recording; check the folder")
+    return InputError(f"{args[0]}: no such file; check the path")
 
 
 def probe_duration(path: Path) -> float:
@@ -232,7 +252,7 @@ def _draft_all(
     if options.workers <= 1 or len(todo) <= 1 or draft_fn is not None:
         for rec, run_id in todo:
 
-            def progress(done: float, total: float, src: Path = rec.path) -> None:
+            def progress(done: float, total: float, src: Path = rec.source) -> None:
                 emit(Advanced(src, done, total))
 
             _result, item = recorded.run_one(store, rec, run_id, dopts, progress, draft_fn or draft)
@@ -247,7 +267,7 @@ def _draft_all(
             workers, mp_context=ctx, initializer=_init_worker, initargs=(queue := manager.Queue(), level)
         ) as pool,
     ):
-        futures = {pool.submit(_work, rec.path, dopts): (rec, run_id) for rec, run_id in todo}
+        futures = {pool.submit(_work, rec.source, dopts): (rec, run_id) for rec, run_id in todo}
         pending = set(futures)
         try:
             while pending:
@@ -258,7 +278,7 @@ def _draft_all(
                     try:
                         result = future.result()
                     except Exception as e:  # a worker died (out of memory, killed)
-                        result = DraftFailure(rec.path, f"{rec.path}: the worker process failed ({e})")
+                        result = DraftFailure(rec.source, f"{rec.source}: the worker process failed ({e})")
                     yield recorded.record(store, run_id, result, dopts)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)

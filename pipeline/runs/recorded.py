@@ -23,6 +23,7 @@ from ..draft import DraftFailure, DraftFn, DraftOptions, DraftResult, draft, mee
 from ..errors import MemoError
 from ..notes.classify import rules_version
 from ..outputs import is_transcript, output_paths
+from ..types import Transcript
 from .store import Recording, RunRecord, Store, settings_key
 
 logger = logging.getLogger(__name__)
@@ -179,15 +180,21 @@ def remove_stale_parts(source: Path, options: DraftOptions, older_than: float) -
         outputs.remove_stale_parts(path, older_than_s=age)
 
 
-def start(store: Store, rec: Recording, options: DraftOptions, command: str, since: float) -> int:
-    """Clear a killed run's leftovers and record that drafting ``rec`` has begun; the run id."""
-    remove_stale_parts(rec.path, options, since)
+def start(
+    store: Store, rec: Recording, options: DraftOptions, command: str, since: float, model: str | None = None
+) -> int:
+    """Clear a killed run's leftovers and record that drafting ``rec`` has begun; the run id.
+
+    ``model`` is the speech model behind the transcript when it is not the one of ``options``
+    (a transcript JSON drafted in the recording's place).
+    """
+    remove_stale_parts(rec.source, options, since)
     return store.start_run(
         rec,
         command=command,
         settings=RunSettings.of(options).to_dict(),
-        memo_path=output_paths(rec.path, options.outdir)["memo"],
-        model=options.transcribe.model,
+        memo_path=output_paths(rec.source, options.outdir)["memo"],
+        model=options.transcribe.model if model is None else model,
         rules_version=rules_version(),
     )
 
@@ -226,26 +233,56 @@ def run_one(
 ) -> tuple[DraftResult | DraftFailure, Item]:
     """Draft a started run in this process and record its outcome."""
     try:
-        result = safe_draft(draft_fn, rec.path, options, progress)
+        result = safe_draft(draft_fn, rec.source, options, progress)
     except BaseException:
         mark_interrupted(store, [run_id])
         raise
     return result, record(store, run_id, result, options)
 
 
+def transcript_recording(path: Path, transcript: Transcript, options: DraftOptions) -> Recording:
+    """The recording a transcript JSON stands for, when it is drafted in the recording's place.
+
+    The recording may be elsewhere, or gone: it is known by the sha256 the transcript names,
+    so a memo drafted again from a corrected transcript joins that recording's runs (the
+    audit page shows the newest); a transcript that names none is known by its own sha256.
+
+    Raises:
+        OSError: the transcript file cannot be read.
+    """
+    d = options.details
+    date = meeting_date(path, d.date)
+    source = transcript.source
+    if source is not None and source.sha256:
+        where = Path(source.path) if source.path else path
+        return Recording(source.sha256, where, None, d.rep, d.distributor, date, transcript=path)
+    size = path.stat().st_size
+    return Recording(file_sha256(path), path, size, d.rep, d.distributor, date, transcript=path)
+
+
 def draft_recorded(
     store: Store, path: Path, options: DraftOptions, progress: Progress | None = None, command: str = "draft"
 ) -> DraftResult | DraftFailure:
-    """Draft one recording (as ``memo draft`` does: always) and record the run in the store.
+    """Draft one recording or transcript JSON (as ``memo draft`` does: always) and record the run.
 
-    A transcript JSON given as input is drafted but not recorded: its recording may be
-    elsewhere, and the store is keyed by the recording's content.
+    An input that cannot be read is not recorded: there is nothing to know it by.
     """
-    if not is_recording(path):
+    model = None
+    if is_transcript(path):
+        try:
+            transcript = load_transcript(path)
+            checked: Item | Recording = transcript_recording(path, transcript, options)
+        except MemoError as e:
+            return DraftFailure(path, str(e))
+        except OSError as e:
+            return DraftFailure(path, f"{path}: cannot be read ({e.strerror})")
+        model = transcript.model.name if transcript.model else ""
+    elif is_recording(path):
+        checked = check(store, path, options, force=True)
+    else:
         return safe_draft(draft, path, options, progress)
-    checked = check(store, path, options, force=True)
     if isinstance(checked, Item):  # unreadable: say why, as draft would
         return DraftFailure(path, checked.error)
-    run_id = start(store, checked, options, command, time.time())
+    run_id = start(store, checked, options, command, time.time(), model)
     result, _item = run_one(store, checked, run_id, options, progress)
     return result

@@ -55,12 +55,30 @@ def _cells(row: MeetingRow) -> list[str]:
     ]
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: str) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula.
+
+    Names typed on the command line (``--rep '=1+2'``, a ``=HYPERLINK(…)`` distributor) and
+    transcript text end up in the CSV; Excel and LibreOffice run a cell starting with
+    ``= + - @`` (or a tab or carriage return before one) as a formula. A leading single
+    quote makes it text (https://owasp.org/www-community/attacks/CSV_Injection).
+    """
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def to_csv(rows: Sequence[MeetingRow]) -> str:
-    """The roll-up as CSV text (UTF-8 with a BOM added on write, so Excel reads Chinese)."""
+    """The roll-up as CSV text (UTF-8 with a BOM added on write, so Excel reads Chinese).
+
+    Every cell that could be read as a formula is made text (``as_text``); the HTML page
+    needs no such care, as it escapes every cell.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows(_cells(r) for r in rows)
+    writer.writerows([as_text(c) for c in _cells(r)] for r in rows)
     return out.getvalue()
 
 

@@ -11,11 +11,13 @@ Tables (see ``migrations/versions/`` for the schema as created):
 - ``notes``: the notes JSON of a finished run; ``memos``: the memo path and the roll-up
   figures (bullets per section, open questions, parting question, low-confidence share).
 
-The schema is created and upgraded by Alembic when a store is opened.
+The schema is created and upgraded by Alembic when a store is opened, by one process at a
+time (several may open a new store at once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -27,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from filelock import FileLock, Timeout
 
+from ..config import masked_url, without_password
 from ..errors import StoreError
 from ..types import MemoContent, Transcript
 
@@ -138,14 +142,28 @@ memos = sa.Table(
 
 @dataclass(frozen=True)
 class Recording:
-    """What the store needs to know of a recording before it is drafted."""
+    """What the store needs to know of a recording before it is drafted.
+
+    Attributes:
+        sha256: the recording's content hash, which the store knows it by.
+        path: where the recording is (the last path seen); ``size``: its bytes, when known.
+        transcript: a transcript JSON drafted in the recording's place (``memo draft T.json``).
+            The recording itself was not seen then, so a row already stored keeps its path
+            and size.
+    """
 
     sha256: str
     path: Path
-    size: int
+    size: int | None
     rep: str = ""
     distributor: str = ""
     meeting_date: str = ""
+    transcript: Path | None = None
+
+    @property
+    def source(self) -> Path:
+        """The input drafted: the transcript when there is one, else the recording."""
+        return self.transcript or self.path
 
 
 @dataclass(frozen=True)
@@ -219,15 +237,54 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def _migrate(engine: sa.Engine) -> None:
+MIGRATION_LOCK = 0x6D656D6F
+"""PostgreSQL advisory lock key (``memo`` in ASCII) held while the schema is migrated."""
+
+LOCK_WAIT_S = 120.0
+"""How long a process waits for another one's migration before giving up."""
+
+
+def _migrate(engine: sa.Engine, lock_file: Path | None) -> None:
+    """Bring the schema to the newest revision, one process at a time.
+
+    Two ``memo batch`` started together on a new store would each create the tables (SQLite's
+    driver runs DDL outside any transaction), and one would fail with "table … already
+    exists". So the whole migration, from the first connection on, runs under an exclusive
+    lock: on a file beside an SQLite database (``flock``, released by the system even when the
+    process is killed), or PostgreSQL's advisory lock, held until the transaction ends.
+    Alembic reads the schema's version again inside the lock, so a process that waited finds
+    it at head and does nothing.
+    """
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
+    known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+    guard = FileLock(lock_file, timeout=LOCK_WAIT_S) if lock_file else contextlib.nullcontext()
+    with guard, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Bounded like the file lock: a waiter gives up rather than hang on a stuck migration.
+            conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S)}s'"))
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+        for revision in MigrationContext.configure(conn).get_current_heads():
+            if revision not in known:  # Alembic would fail with "Can't locate revision"
+                raise StoreError(
+                    f"its schema revision {revision} is from a newer meeting-memo; "
+                    "upgrade meeting-memo, or give another --db"
+                )
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL; ``None`` for other databases and in-memory ones."""
+    if not url.startswith("sqlite:"):
+        return None
+    database = sa.engine.make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
 
 
 class Store:
@@ -240,19 +297,31 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         try:
-            if url.startswith("sqlite:///"):
-                Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            db_file = _sqlite_file(url)
+            if db_file is not None:
+                db_file.parent.mkdir(parents=True, exist_ok=True)
+            if url.startswith("sqlite:"):
                 self.engine = sa.create_engine(url, connect_args={"timeout": 60})
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             else:
                 self.engine = sa.create_engine(url, pool_pre_ping=True)
-            _migrate(self.engine)
+            # The lock file stays beside the database (as SQLite's -wal and -shm files do).
+            _migrate(self.engine, db_file.with_name(f"{db_file.name}.lock") if db_file else None)
         except ModuleNotFoundError as e:
             raise StoreError(
                 f"the database driver {e.name!r} is missing; for PostgreSQL install meeting-memo[postgres]"
             ) from e
-        except (sa.exc.SQLAlchemyError, OSError) as e:
-            raise StoreError(f"cannot open the run store {url}: {e.__class__.__name__}: {e}") from e
+        except StoreError as e:
+            raise StoreError(f"cannot open the run store {masked_url(url)}: {e}") from e
+        except Timeout as e:
+            raise StoreError(
+                f"cannot open the run store {masked_url(url)}: another process has been creating or "
+                f"upgrading it for {LOCK_WAIT_S:.0f} s ({e.lock_file}); try again when it has finished"
+            ) from e
+        except (sa.exc.SQLAlchemyError, OSError, ValueError) as e:  # ValueError: a URL's bad port
+            # The driver's message may repeat the URL, password included.
+            why = without_password(f"{e.__class__.__name__}: {e}", url)
+            raise StoreError(f"cannot open the run store {masked_url(url)}: {why}") from e
 
     def close(self) -> None:
         """Release the database connections."""
@@ -261,22 +330,26 @@ class Store:
     # -- recordings and runs -------------------------------------------------------------
 
     def _recording_id(self, conn: sa.Connection, rec: Recording) -> int:
-        row = conn.execute(sa.select(recordings.c.id).where(recordings.c.sha256 == rec.sha256)).first()
+        """The id of ``rec``'s row, added when new, its path and size brought up to date.
+
+        Two batches over the same recordings may both find one missing and both add it: the
+        second insert is skipped (``ON CONFLICT DO NOTHING``), and the row the other process
+        added is read back instead of failing on the unique sha256.
+        """
+        query = sa.select(recordings.c.id).where(recordings.c.sha256 == rec.sha256)
         values = {"path": str(rec.path), "size": rec.size}
-        if row is not None:
-            conn.execute(sa.update(recordings).where(recordings.c.id == row.id).values(**values))
-            return int(row.id)
-        result = conn.execute(
-            sa.insert(recordings).values(
-                sha256=rec.sha256,
-                rep=rec.rep,
-                distributor=rec.distributor,
-                meeting_date=rec.meeting_date or None,
-                first_seen=utcnow(),
-                **values,
-            )
-        )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        found = conn.execute(query).scalar()
+        if found is None:
+            new = {"sha256": rec.sha256, "rep": rec.rep, "distributor": rec.distributor,
+                   "meeting_date": rec.meeting_date or None, "first_seen": utcnow(), **values}  # fmt: skip
+            inserted = _insert_unless_present(conn, recordings, "sha256", **new)
+            found = conn.execute(query).scalar_one()
+            if inserted:
+                return int(found)
+        if rec.transcript is not None:
+            return int(found)
+        conn.execute(sa.update(recordings).where(recordings.c.id == found).values(**values))
+        return int(found)
 
     def latest_run(self, sha256: str, key: str, status: str | None = None) -> RunRecord | None:
         """The latest run of a recording with these settings (and this status, when given)."""
@@ -323,7 +396,7 @@ class Store:
         key = settings_key(settings)
         values = {
             "command": command,
-            "source_path": str(rec.path),
+            "source_path": str(rec.source),
             "settings": settings,
             "model": model,
             "rules_version": rules_version,
@@ -353,11 +426,14 @@ class Store:
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def fail_run(self, run_id: int, error: str, seconds: float, status: str = "failed") -> None:
-        """Record that a run failed (or was ``interrupted``), with its one-line reason."""
+        """Record that a run failed (or was ``interrupted``), with its one-line reason.
+
+        A run another process has meanwhile recorded as done stays done.
+        """
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(runs)
-                .where(runs.c.id == run_id)
+                .where(runs.c.id == run_id, runs.c.status != "done")
                 .values(status=status, error=error, finished_at=utcnow(), seconds=seconds)
             )
 
@@ -370,10 +446,24 @@ class Store:
         seconds: float,
         details: dict[str, str],
     ) -> None:
-        """Record a finished run: its transcript, segments, notes and memo, in one transaction."""
+        """Record a finished run: its transcript, segments, notes and memo, in one transaction.
+
+        Two processes drafting the same recording at once share its unfinished run (see
+        ``start_run``); the first to finish records it, and the second leaves that record as
+        it is (its outputs are the same).
+        """
         memo = MemoContent.from_dict(notes.get("memo") or {})
         labels = {int(s["id"]): s for s in notes.get("segments") or ()}
         with self.engine.begin() as conn:
+            # Claiming the run is the first write: it waits for the other writer, then sees its commit.
+            claimed = conn.execute(
+                sa.update(runs)
+                .where(runs.c.id == run_id, runs.c.status != "done")
+                .values(status="done", error=None, finished_at=utcnow(), seconds=seconds)
+            )
+            if claimed.rowcount == 0:
+                logger.info("run %s was already recorded as done by another process", run_id)
+                return
             run = conn.execute(sa.select(runs.c.recording_id).where(runs.c.id == run_id)).one()
             rec_id = int(run.recording_id)
             conn.execute(
@@ -442,11 +532,6 @@ class Store:
                     low_conf_share=low_confidence_share(transcript),
                 )
             )
-            conn.execute(
-                sa.update(runs)
-                .where(runs.c.id == run_id)
-                .values(status="done", error=None, finished_at=utcnow(), seconds=seconds)
-            )
 
     # -- reading back ----------------------------------------------------------------------
 
@@ -480,6 +565,25 @@ class Store:
         """Number of rows in one of the store's tables (for tests and summaries)."""
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def _insert_unless_present(conn: sa.Connection, table: sa.Table, key: str, **values: Any) -> bool:
+    """Insert a row unless one with the same unique ``key`` is there (perhaps just added by another
+    process); whether it was inserted. SQLite and PostgreSQL both have ``ON CONFLICT DO NOTHING``."""
+    insert: Any
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # another database: the insert in a savepoint, its conflict ignored
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.insert(table).values(**values))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
+    return bool(result.rowcount)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
