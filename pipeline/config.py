@@ -11,6 +11,7 @@ Example ``memo.toml``::
     company = "Acme Foods"
     script = "hant"            # hant | hans
     model = "base"
+    decoding = "batched"       # batched | sequential (--sequential/--batched)
     glossary = ["Acme", "Kaohsiung"]
     inbox = "~/Recordings"
     outbox = "~/Recordings/memos"
@@ -50,6 +51,8 @@ class Settings:
         language: ``zh``, ``en`` or ``None`` (detect between the two).
         script: Chinese output script, ``hant`` or ``hans``.
         model: ``base`` (embedded), a cached faster-whisper size, or a model directory.
+        decoding: ``batched`` (VAD chunks in batches, short ones again sequentially) or
+            ``sequential`` (30 s windows one after another).
         glossary: names passed to the model as hotwords.
         templates: a folder of restyled memo templates, or ``None``.
         inbox: the drop folder ``memo watch`` uses when none is given.
@@ -64,6 +67,7 @@ class Settings:
     language: str | None = None
     script: str = "hant"
     model: str = "base"
+    decoding: str = "batched"
     glossary: tuple[str, ...] = ()
     templates: Path | None = None
     inbox: Path | None = None
@@ -77,7 +81,7 @@ class Settings:
 
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "sources")
-_CHOICES = {"script": ("hant", "hans"), "language": ("zh", "en")}
+_CHOICES = {"script": ("hant", "hans"), "language": ("zh", "en"), "decoding": ("batched", "sequential")}
 _PATHS = ("templates", "inbox", "outbox")
 
 

@@ -25,6 +25,7 @@ from .common import (
     RepOpt,
     RepSpeakerOpt,
     ScriptOpt,
+    SequentialOpt,
     TemplatesOpt,
 )
 
@@ -145,6 +146,7 @@ def batch(
     rep_speaker: RepSpeakerOpt = None,
     templates: TemplatesOpt = None,
     glossary: GlossaryOpt = None,
+    sequential: SequentialOpt = None,
 ) -> None:
     """Draft a week of recordings, each once (resumable), with progress and a weekly roll-up.
 
@@ -159,6 +161,7 @@ def batch(
     cfg = common.settings(
         rep=rep, company=company, language=language, script=script, model=model,
         rep_speaker=rep_speaker, templates=templates, glossary=glossary, outdir=outdir, db=db,
+        sequential=sequential,
     )  # fmt: skip
     options = BatchOptions(
         draft=common.draft_options(cfg, cfg.outbox, distributor), workers=workers, force=force
@@ -188,6 +191,7 @@ def watch(
     rep_speaker: RepSpeakerOpt = None,
     templates: TemplatesOpt = None,
     glossary: GlossaryOpt = None,
+    sequential: SequentialOpt = None,
 ) -> None:
     """Watch a drop folder: draft each new recording once, into OUTBOX (default INBOX/memos/).
 
@@ -197,6 +201,7 @@ def watch(
     cfg = common.settings(
         inbox, rep=rep, company=company, language=language, script=script, model=model,
         rep_speaker=rep_speaker, templates=templates, glossary=glossary, outdir=outdir, db=db,
+        sequential=sequential,
     )  # fmt: skip
     folder = inbox or cfg.inbox
     if folder is None:

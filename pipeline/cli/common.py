@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
+    from ..asr.transcribe import TranscribeOptions
     from ..config import Settings
     from ..draft import DraftOptions
 
@@ -25,6 +26,7 @@ T = TypeVar("T")
 state = {"debug": False}
 
 LANGUAGES = ("zh", "en")
+DECODINGS = ("sequential", "batched")
 SCRIPTS = ("hant", "hans")
 
 
@@ -116,6 +118,14 @@ DbOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--db", help="Run store: an SQLite file or a database URL; default: the config's."),
 ]
+SequentialOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option(
+        "--sequential/--batched",
+        help="Decode 30 s windows one after another (the old path) instead of VAD chunks in "
+        "batches (the default; a chunk that comes back short is decoded again sequentially).",
+    ),
+]  # fmt: skip
 InboxOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--inbox", help="Include this inbox's memo.toml."),
@@ -135,6 +145,7 @@ def settings(
     glossary: list[str] | None = None,
     outdir: Path | None = None,
     db: str | None = None,
+    sequential: bool | None = None,
 ) -> Settings:
     """The effective settings: defaults, the memo.toml files, then the flags given (not ``None``)."""
     from ..config import load_settings
@@ -142,7 +153,7 @@ def settings(
     overrides = {
         "rep": rep, "company": company, "language": language, "script": script, "model": model,
         "rep_label": rep_speaker, "templates": templates, "glossary": glossary, "outbox": outdir,
-        "database": db,
+        "database": db, "decoding": None if sequential is None else DECODINGS[not sequential],
     }  # fmt: skip
     return run(lambda: load_settings(inbox=inbox, overrides=overrides))
 
@@ -151,23 +162,30 @@ def draft_options(
     cfg: Settings, outdir: Path | None, distributor: str = "", speakers: bool = True
 ) -> DraftOptions:
     """``DraftOptions`` from effective settings."""
-    from ..asr.transcribe import TranscribeOptions
     from ..draft import DraftOptions
     from ..memo.render import MemoDetails
     from ..notes.build import NotesOptions
 
     return DraftOptions(
-        transcribe=TranscribeOptions(
-            model=cfg.model,
-            language=cfg.language,  # type: ignore[arg-type]
-            script=cfg.script,  # type: ignore[arg-type]
-            glossary=cfg.glossary,
-        ),
+        transcribe=transcribe_options(cfg),
         notes=NotesOptions(rep_speaker=cfg.rep_label or None),
         details=MemoDetails(rep=cfg.rep, company=cfg.company, distributor=distributor),
         outdir=outdir,
         template_dir=cfg.templates,
         speakers=speakers,
+    )
+
+
+def transcribe_options(cfg: Settings) -> TranscribeOptions:
+    """``TranscribeOptions`` from effective settings."""
+    from ..asr.transcribe import TranscribeOptions
+
+    return TranscribeOptions(
+        model=cfg.model,
+        language=cfg.language,  # type: ignore[arg-type]
+        script=cfg.script,  # type: ignore[arg-type]
+        glossary=cfg.glossary,
+        batch_size=0 if cfg.decoding == "sequential" else TranscribeOptions.batch_size,
     )
 
 
