@@ -136,13 +136,13 @@ def best_default(rounds: int) -> None:
     Whisper's English normalizer; "kept" is batched's words over sequential's of the pair.
     The corpus error of each is measured by ``python -m bench.asr`` (``--opt batch_size=0``).
     """
-    from pipeline.asr.transcribe import TranscribeOptions
+    from pipeline.asr.transcribe import BATCH_SIZE, TranscribeOptions
 
     print("\n== 2. best default (int8, 2 threads): sequential vs batched on a 10 min meeting (A B, B A)")
     meeting = meeting_excerpt(600)
     configs = {
         "sequential": TranscribeOptions(cpu_threads=2, language="en", batch_size=0),
-        "batched": TranscribeOptions(cpu_threads=2, language="en"),
+        "batched": TranscribeOptions(cpu_threads=2, language="en", batch_size=BATCH_SIZE),
     }
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in configs}
     for i in range(rounds):
@@ -169,11 +169,13 @@ def best_default(rounds: int) -> None:
 def memory(long_s: float) -> None:
     """Item 3: peak RSS of a fresh process transcribing a 10-minute and a long recording."""
     print("\n== 3. memory: peak RSS of `transcribe()` in a fresh process")
-    for label, path in (("10 min", meeting_excerpt(600)), (f"{long_s / 3600:.1f} h", long_recording(long_s))):
+    cases = [("10 min", meeting_excerpt(600), 0), ("10 min batched", meeting_excerpt(600), 8)]
+    cases.append((f"{long_s / 3600:.1f} h", long_recording(long_s), 0))
+    for label, path, batch in cases:
         code = (
             "from pipeline.asr.transcribe import transcribe, TranscribeOptions\n"
             "t0 = time.perf_counter()\n"
-            f"tr = transcribe({str(path)!r}, TranscribeOptions())\n"
+            f"tr = transcribe({str(path)!r}, TranscribeOptions(batch_size={batch}))\n"
             "res = {'s': time.perf_counter() - t0, 'segments': len(tr.segments), 'dur': tr.duration_s}\n"
         )
         r = run_child(code)

@@ -11,7 +11,7 @@ Example ``memo.toml``::
     company = "Acme Foods"
     script = "hant"            # hant | hans
     model = "base"
-    decoding = "batched"       # batched | sequential (--sequential/--batched)
+    decoding = "sequential"    # sequential | batched (--sequential/--batched)
     glossary = ["Acme", "Kaohsiung"]
     inbox = "~/Recordings"
     outbox = "~/Recordings/memos"
@@ -51,8 +51,8 @@ class Settings:
         language: ``zh``, ``en`` or ``None`` (detect between the two).
         script: Chinese output script, ``hant`` or ``hans``.
         model: ``base`` (embedded), a cached faster-whisper size, or a model directory.
-        decoding: ``batched`` (VAD chunks in batches, short ones again sequentially) or
-            ``sequential`` (30 s windows one after another).
+        decoding: ``sequential`` (30 s windows one after another) or ``batched`` (VAD
+            chunks in batches, short ones again sequentially).
         glossary: names passed to the model as hotwords.
         templates: a folder of restyled memo templates, or ``None``.
         inbox: the drop folder ``memo watch`` uses when none is given.
@@ -67,7 +67,7 @@ class Settings:
     language: str | None = None
     script: str = "hant"
     model: str = "base"
-    decoding: str = "batched"
+    decoding: str = "sequential"
     glossary: tuple[str, ...] = ()
     templates: Path | None = None
     inbox: Path | None = None

@@ -109,10 +109,10 @@ def _recall(transcript: Any, stem: str) -> tuple[float, list[tuple[int, float]]]
 
 
 def _transcribe(stem: str, **kw: Any) -> Any:
-    from pipeline.asr.transcribe import TranscribeOptions, transcribe
+    from pipeline.asr.transcribe import BATCH_SIZE, TranscribeOptions, transcribe
 
     path = next(p for p in SAMPLES.iterdir() if p.stem == stem and p.suffix in (".wav", ".mp3"))
-    return transcribe(path, TranscribeOptions(**kw))
+    return transcribe(path, TranscribeOptions(**{"batch_size": BATCH_SIZE, **kw}))
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def batched_samples() -> dict[str, Any]:
 
 
 @pytest.mark.e2e
-def test_batched_is_the_default_and_counts_its_chunks(batched_samples: dict[str, Any]) -> None:
+def test_batched_decoding_counts_its_chunks(batched_samples: dict[str, Any]) -> None:
     for tr in batched_samples.values():
         assert tr.settings["batch_size"] > 0
         assert tr.settings["batched"]["chunks"] >= 5
@@ -187,14 +187,14 @@ def test_fake_segments_are_shifted_with_their_words() -> None:
     assert np.isclose(moved.words[0].end, 11.5)
 
 
-def test_sequential_flag_and_setting_choose_the_old_path(tmp_path: Path) -> None:
+def test_sequential_is_the_default_and_batched_a_setting(tmp_path: Path) -> None:
     from pipeline.cli import common
     from pipeline.config import load_settings
     from pipeline.errors import ConfigError
 
-    assert common.transcribe_options(load_settings(user_file=tmp_path / "none")).batch_size > 0
-    seq = load_settings(user_file=tmp_path / "none", overrides={"decoding": "sequential"})
-    assert common.transcribe_options(seq).batch_size == 0
+    assert common.transcribe_options(load_settings(user_file=tmp_path / "none")).batch_size == 0
+    fast = load_settings(user_file=tmp_path / "none", overrides={"decoding": "batched"})
+    assert common.transcribe_options(fast).batch_size > 0
     (tmp_path / "memo.toml").write_text('decoding = "parallel"\n')
     with pytest.raises(ConfigError, match="expected one of: batched, sequential"):
         load_settings(user_file=tmp_path / "memo.toml")

@@ -47,6 +47,8 @@ NEIGHBOURS = 3
 """Chunks of the same language needed before their median rate is the expectation."""
 TAIL_S = 2.5
 """A chunk whose last word ends this long before its last speech ends came back short."""
+TIMESTAMPS = True
+"""Decode with Whisper's timestamp tokens (segments within a chunk) or without (one text)."""
 MIN_SPEECH_S = 1.5
 """Chunks with less speech than this are never checked (a cough, one word)."""
 
@@ -186,7 +188,7 @@ def decode_batch(
         prompt_text = kwargs.get("initial_prompt") if language == home else None
         previous = tokenizer.encode(" " + prompt_text.strip()) if prompt_text else []
         hotwords = kwargs.get("hotwords")
-        prompt = model.get_prompt(tokenizer, previous, without_timestamps=True, hotwords=hotwords)
+        prompt = model.get_prompt(tokenizer, previous, without_timestamps=not TIMESTAMPS, hotwords=hotwords)
         results = model.model.generate(
             part, [list(prompt) for _ in idx], beam_size=kwargs["beam_size"], max_length=model.max_length,
             suppress_blank=True, suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),

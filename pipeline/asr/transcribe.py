@@ -67,7 +67,10 @@ filters catch invented text instead (no text on silence, noise, music or meeting
 
 
 BATCH_SIZE = 8
-"""Chunks decoded at once by default (README, Benchmarks: measured against sequential)."""
+"""Chunks decoded at once with ``--batched``. Sequential stays the default: side by side on the
+10-minute meeting (2 cores), batched took 1.17x sequential's CPU time and 1.8x its wall time
+(README, Benchmarks), because the encoder, which batching does not speed up on a CPU, is most
+of the cost, and the chunks that come back short are decoded twice."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,10 @@ class TranscribeOptions:
         language: ``"zh"`` or ``"en"``; ``None`` detects between the two.
         script: the Chinese script of the output, ``"hant"`` (Traditional) or ``"hans"``.
         beam_size: beam search width; 5 is Whisper's reference setting.
-        batch_size: decode this many VAD chunks of at most 20 s at once
-            (``pipeline.asr.batched``; a chunk that comes back short is decoded again
-            sequentially); 0 decodes sequentially, 30 s window after window (``--sequential``).
+        batch_size: 0 (the default) decodes sequentially, 30 s window after window; more
+            decodes this many VAD chunks of at most ``chunk_s`` at once (``--batched``,
+            ``pipeline.asr.batched``; a chunk that comes back short is decoded again
+            sequentially). See ``BATCH_SIZE`` for why sequential is the default.
         chunk_s: the longest chunk of batched decoding, cut at VAD pauses.
         compute_type: CTranslate2 quantisation; int8 is fastest on CPUs.
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
@@ -114,7 +118,7 @@ class TranscribeOptions:
     language: Language | None = None
     script: Script = "hant"
     beam_size: int = 5
-    batch_size: int = BATCH_SIZE
+    batch_size: int = 0
     chunk_s: float = batched_mod.CHUNK_S
     compute_type: str = "int8"
     device: str = "cpu"

@@ -122,8 +122,8 @@ SequentialOpt = Annotated[
     Optional[bool],  # noqa: UP045
     typer.Option(
         "--sequential/--batched",
-        help="Decode 30 s windows one after another (the old path) instead of VAD chunks in "
-        "batches (the default; a chunk that comes back short is decoded again sequentially).",
+        help="Decode 30 s windows one after another (the default) or VAD chunks in batches "
+        "(a chunk that comes back short is decoded again sequentially; not faster on 2 cores).",
     ),
 ]  # fmt: skip
 InboxOpt = Annotated[
@@ -178,14 +178,14 @@ def draft_options(
 
 def transcribe_options(cfg: Settings) -> TranscribeOptions:
     """``TranscribeOptions`` from effective settings."""
-    from ..asr.transcribe import TranscribeOptions
+    from ..asr.transcribe import BATCH_SIZE, TranscribeOptions
 
     return TranscribeOptions(
         model=cfg.model,
         language=cfg.language,  # type: ignore[arg-type]
         script=cfg.script,  # type: ignore[arg-type]
         glossary=cfg.glossary,
-        batch_size=0 if cfg.decoding == "sequential" else TranscribeOptions.batch_size,
+        batch_size=BATCH_SIZE if cfg.decoding == "batched" else 0,
     )
 
 
