@@ -9,7 +9,8 @@ the words of a 10-minute meeting (faster-whisper #1179, #1351). Here:
   Whisper's 30 s window), so timestamps need no mapping and nothing is cut at a window's end;
 - each batch is encoded once; each chunk's language is zh or en, picked from that encoder
   output by the caller's detector, and chunks are decoded per language with that
-  language's tokenizer (the word splitting of Chinese and English differs);
+  language's tokenizer (the word splitting of Chinese and English differs), with Whisper's
+  timestamp tokens (``TIMESTAMPS``);
 - a chunk that came back short (``is_short``) is decoded again by the caller's sequential
   decoder (with the temperature fallback and the previous text), and the longer result is
   kept, so a batch never loses speech that sequential decoding would have kept.
@@ -48,7 +49,9 @@ NEIGHBOURS = 3
 TAIL_S = 2.5
 """A chunk whose last word ends this long before its last speech ends came back short."""
 TIMESTAMPS = True
-"""Decode with Whisper's timestamp tokens (segments within a chunk) or without (one text)."""
+"""Decode with Whisper's timestamp tokens (segments within a chunk). Without them (one text a
+chunk, faster-whisper's way) the 10-minute meeting kept 861 words against sequential's 950,
+Whisper skipping back-channel stretches inside chunks; with them, 992."""
 MIN_SPEECH_S = 1.5
 """Chunks with less speech than this are never checked (a cough, one word)."""
 

@@ -11,9 +11,9 @@ the configured script and given full-width punctuation afterwards.
 
 A recording is decoded as a stream and transcribed in windows of about ten minutes cut
 at a pause (``audio.windows``), so memory stays flat however long the meeting is. Within
-a window, speech is decoded in batches of VAD chunks (``pipeline.asr.batched``; a chunk
-that comes back short is decoded again sequentially), or window by window in sequence
-with ``batch_size=0``.
+a window, speech is decoded 30 s after 30 s in sequence (the default), or, with
+``batch_size`` > 0, in batches of VAD chunks (``pipeline.asr.batched``; a chunk that comes
+back short is decoded again sequentially).
 """
 
 from __future__ import annotations
