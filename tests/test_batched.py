@@ -29,11 +29,19 @@ SR = batched.SAMPLE_RATE
 _UNITS = re.compile(r"[\u3400-\u9fff]|[a-z0-9']+")
 
 
-def _seg(start: float, end: float, text: str) -> Any:
+def _seg(start: float, end: float, text: str, logprob: float = -0.3, no_speech: float = 0.01) -> Any:
     words = text.split()
     step = (end - start) / max(len(words), 1)
     timed = [SimpleNamespace(start=start + i * step, end=start + (i + 1) * step) for i in range(len(words))]
-    return SimpleNamespace(start=start, end=end, text=text, words=timed)
+    return SimpleNamespace(
+        start=start, end=end, text=text, words=timed, avg_logprob=logprob, no_speech_prob=no_speech
+    )
+
+
+def _words(n: int) -> str:
+    """``n`` different made-up words (a real transcript does not compress like "word word")."""
+    rng = np.random.default_rng(n)
+    return " ".join("".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), 5)) for _ in range(n))
 
 
 def _chunk(start_s: float, end_s: float) -> Chunk:
@@ -44,7 +52,7 @@ def _chunk(start_s: float, end_s: float) -> Chunk:
 
 
 def test_a_chunk_at_its_neighbours_rate_is_not_short() -> None:
-    done = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, " ".join(["word"] * 25))])
+    done = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25))])
     assert is_short(done, expected=2.5) is None
 
 
@@ -54,7 +62,7 @@ def test_a_chunk_far_below_the_expected_rate_is_short() -> None:
 
 
 def test_a_chunk_whose_words_end_well_before_its_speech_is_short() -> None:
-    done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, " ".join(["word"] * 40))])
+    done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(40))])
     why = is_short(done, expected=2.5)
     assert why is not None and "last word" in why
 
@@ -62,6 +70,15 @@ def test_a_chunk_whose_words_end_well_before_its_speech_is_short() -> None:
 def test_an_empty_chunk_of_speech_is_short_and_a_cough_is_not() -> None:
     assert is_short(Decoded(_chunk(0, 8), "zh", []), expected=3.0) is not None
     assert is_short(Decoded(_chunk(0, 1), "zh", []), expected=3.0) is None
+
+
+def test_a_chunk_that_loops_or_has_a_low_log_probability_failed() -> None:
+    loop = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, " ".join(["it's my girl,"] * 12))])
+    assert "loop" in (is_short(loop, expected=2.5) or "")
+    unsure = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25), logprob=-1.4)])
+    assert "log probability" in (is_short(unsure, expected=2.5) or "")
+    silence = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25), -1.4, 0.9)])
+    assert is_short(silence, expected=2.5) is None
 
 
 def test_chinese_is_counted_in_characters() -> None:
