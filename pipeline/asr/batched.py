@@ -323,6 +323,7 @@ def segments(
             others = [
                 mine[id(e)] for e in decoded if e is not d and e.language == d.language and id(e) in mine
             ]
+            failed = _failed(d) is not None
             why = is_short(d, _expected(d.language, rates[d.language][-2 * batch_size :] + others))
             segs = d.segments
             if why is not None:
@@ -335,8 +336,10 @@ def segments(
                 )
                 logger.info(note)
                 stats.details.append(note)
-                if after > before:
-                    stats.redecoded_longer += 1
+                # A failed chunk takes the sequential result (it had the temperature fallback;
+                # a loop has more words); a short one the longer of the two.
+                if after > before or (failed and again):
+                    stats.redecoded_longer += after > before
                     segs = again
             elif id(d) in mine:
                 rates[d.language].append(mine[id(d)])
