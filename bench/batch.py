@@ -40,18 +40,21 @@ def inputs(folder: Path, copies: int) -> list[Path]:
     return paths
 
 
-def run(paths: list[Path], workers: int, work: Path) -> float:
-    """Seconds of wall time for one ``memo batch`` over ``paths``."""
-    memo = str(Path(sys.executable).parent / "memo")
+def run(paths: list[Path], workers: int, work: Path, extra: tuple[str, ...] = ()) -> float:
+    """Seconds of wall time for one ``memo batch`` over ``paths`` (``extra``: more options)."""
+    memo = [sys.executable, "-m", "pipeline"]  # this checkout's code (run from ROOT)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "XDG_CONFIG_HOME": str(work / "cfg")}
-    cmd = [memo, "batch", *map(str, paths), "-o", str(work / f"out{workers}")]
-    cmd += ["--db", str(work / f"runs{workers}.sqlite"), "--workers", str(workers)]
+    tag = f"{workers}{''.join(extra)}"
+    cmd = [*memo, "batch", *map(str, paths), "-o", str(work / f"out{tag}"), *extra]
+    cmd += ["--db", str(work / f"runs{tag}.sqlite"), "--workers", str(workers)]
     started = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
     return time.perf_counter() - started
 
 
-def throughput(copies: int = 5, workers: tuple[int, ...] = (1, 2)) -> dict[int, float]:
+def throughput(
+    copies: int = 5, workers: tuple[int, ...] = (1, 2), extra: tuple[str, ...] = ()
+) -> dict[int, float]:
     """Audio hours per hour of ``memo batch`` for each worker count (and print them)."""
     out: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,7 +65,7 @@ def throughput(copies: int = 5, workers: tuple[int, ...] = (1, 2)) -> dict[int, 
         print(f"{len(paths)} recordings, {audio_s / 60:.1f} min of audio, {os.cpu_count()} CPU cores")
         print(f"{'workers':>7}  {'wall s':>7}  {'audio h per hour':>16}")
         for n in workers:
-            wall = run(paths, n, work)
+            wall = run(paths, n, work, extra)
             out[n] = audio_s / wall
             print(f"{n:>7}  {wall:>7.1f}  {out[n]:>16.1f}", flush=True)
     return out
@@ -72,8 +75,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=5, help="versions of each sample (1-5)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--sequential", action="store_true", help="memo batch --sequential")
     args = parser.parse_args(argv)
-    throughput(args.copies, tuple(args.workers))
+    throughput(args.copies, tuple(args.workers), ("--sequential",) if args.sequential else ())
     return 0
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pipeline.asr import audio as audio_mod
-from pipeline.asr.transcribe import TranscribeOptions, _LanguageGate, transcribe
+from pipeline.asr.transcribe import BATCH_SIZE, TranscribeOptions, _LanguageGate, transcribe
 from tests.conftest import SAMPLES, write_wav
 
 
@@ -61,8 +61,9 @@ def mixed_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.e2e
-def test_english_stretch_of_a_mandarin_meeting_stays_english(mixed_recording: Path) -> None:
-    tr = transcribe(mixed_recording, TranscribeOptions())
+@pytest.mark.parametrize("batch_size", [0, BATCH_SIZE], ids=["sequential", "batched"])
+def test_english_stretch_of_a_mandarin_meeting_stays_english(mixed_recording: Path, batch_size: int) -> None:
+    tr = transcribe(mixed_recording, TranscribeOptions(batch_size=batch_size))
     assert tr.language == "zh"
     text = " ".join(s.text for s in tr.segments).lower()
     # Turns 3-4 of the English sample, said between 57 s and 74 s of this recording.

@@ -10,7 +10,10 @@ is on, and filters remove invented text with the reason. Chinese output is conve
 the configured script and given full-width punctuation afterwards.
 
 A recording is decoded as a stream and transcribed in windows of about ten minutes cut
-at a pause (``audio.windows``), so memory stays flat however long the meeting is.
+at a pause (``audio.windows``), so memory stays flat however long the meeting is. Within
+a window, speech is decoded 30 s after 30 s in sequence (the default), or, with
+``batch_size`` > 0, in batches of VAD chunks (``pipeline.asr.batched``; a chunk that comes
+back short is decoded again sequentially).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ import numpy as np
 from ..errors import InputError, ModelError, NoSpeechError
 from ..types import Language, ModelInfo, RemovedSegment, Script, Segment, Source, Transcript, Word
 from . import audio as audio_mod
+from . import batched as batched_mod
 from .filters import clean_segment, trim_overlaps
 from .model_store import EMBEDDED_MODEL, resolve_model
 from .postprocess import finish
@@ -63,6 +67,13 @@ tongue-twister clip 46 % -> 67 % CER; English noisy clip 41 % -> 50 % WER); VAD 
 filters catch invented text instead (no text on silence, noise, music or meeting gaps)."""
 
 
+BATCH_SIZE = 8
+"""Chunks decoded at once with ``--batched``. Sequential stays the default: side by side on the
+10-minute meeting (2 cores), batched took 1.17x sequential's CPU time and 1.8x its wall time
+(README, Benchmarks), because the encoder, which batching does not speed up on a CPU, is most
+of the cost, and the chunks that come back short are decoded twice."""
+
+
 @dataclass(frozen=True)
 class TranscribeOptions:
     """How to transcribe. Defaults were chosen by measurement (see README, Benchmarks).
@@ -73,9 +84,11 @@ class TranscribeOptions:
         language: ``"zh"`` or ``"en"``; ``None`` detects between the two.
         script: the Chinese script of the output, ``"hant"`` (Traditional) or ``"hans"``.
         beam_size: beam search width; 5 is Whisper's reference setting.
-        batch_size: 0 decodes sequentially; more uses faster-whisper's
-            ``BatchedInferencePipeline`` with this many 30 s chunks at once (faster, but
-            known to drop words: faster-whisper #1179, #1351).
+        batch_size: 0 (the default) decodes sequentially, 30 s window after window; more
+            decodes this many VAD chunks of at most ``chunk_s`` at once (``--batched``,
+            ``pipeline.asr.batched``; a chunk that comes back short is decoded again
+            sequentially). See ``BATCH_SIZE`` for why sequential is the default.
+        chunk_s: the longest chunk of batched decoding, cut at VAD pauses.
         compute_type: CTranslate2 quantisation; int8 is fastest on CPUs.
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
         cpu_threads: 0 uses every core.
@@ -107,6 +120,7 @@ class TranscribeOptions:
     script: Script = "hant"
     beam_size: int = 5
     batch_size: int = 0
+    chunk_s: float = batched_mod.CHUNK_S
     compute_type: str = "int8"
     device: str = "cpu"
     cpu_threads: int = 0
@@ -145,7 +159,6 @@ def get_model(model: str, device: str, compute_type: str, cpu_threads: int) -> A
 def reset_models() -> None:
     """Forget the loaded models (the next call loads them again)."""
     get_model.cache_clear()
-    _batched.cache_clear()
 
 
 def detect_language(model: Any, samples: np.ndarray) -> Language:
@@ -258,13 +271,6 @@ def _gated(model: Any, home: Language) -> Any:
     return gated
 
 
-@functools.lru_cache(maxsize=2)
-def _batched(model: Any) -> Any:
-    from faster_whisper import BatchedInferencePipeline
-
-    return BatchedInferencePipeline(model)
-
-
 def _decode_kwargs(options: TranscribeOptions, language: Language) -> dict[str, Any]:
     """The faster-whisper settings for ``options`` (the bench reuses them for raw runs)."""
     return {
@@ -304,17 +310,26 @@ def _window_segments(
     total: float,
     removed: list[RemovedSegment] | None,
     progress: Progress | None,
+    stats: batched_mod.BatchStats | None = None,
 ) -> Iterator[Segment]:
+    raw: Iterable[Any]
     if options.batch_size > 0:
-        raw, _info = _batched(model).transcribe(
-            samples, batch_size=options.batch_size, **_decode_kwargs(options, language)
-        )
-    elif options.mixed_language:
-        raw, _info = _gated(model, language).transcribe(
-            samples, multilingual=True, **_decode_kwargs(options, language)
-        )
+        gate = _LanguageGate(model.model, language)
+
+        def detect(encoded: Any) -> list[Language]:
+            if not options.mixed_language:
+                return [language] * encoded.shape[0]
+            return [probs[0][0][2:-2] for probs in gate.detect_language(encoded)]  # type: ignore[misc]
+
+        def redecode(chunk: np.ndarray, at: float) -> list[Any]:
+            return [_shifted(s, at) for s in _sequential(model, chunk, options, language)]
+
+        raw = batched_mod.segments(
+            model, samples, detect, language, _decode_kwargs(options, language), options.batch_size,
+            redecode, stats if stats is not None else batched_mod.BatchStats(), options.chunk_s,
+        )  # fmt: skip
     else:
-        raw, _info = model.transcribe(samples, **_decode_kwargs(options, language))
+        raw = _sequential(model, samples, options, language)
     next_id = first_id
     prompt = _prompt(options, language)
     end = offset + len(samples) / audio_mod.SAMPLE_RATE
@@ -327,6 +342,24 @@ def _window_segments(
         if kept is not None:
             yield replace(kept, id=next_id)
             next_id += 1
+
+
+def _sequential(
+    model: Any, samples: np.ndarray, options: TranscribeOptions, language: Language
+) -> Iterable[Any]:
+    """faster-whisper segments of ``samples`` decoded 30 s window after window."""
+    kwargs = _decode_kwargs(options, language)
+    if options.mixed_language:
+        raw, _info = _gated(model, language).transcribe(samples, multilingual=True, **kwargs)
+    else:
+        raw, _info = model.transcribe(samples, **kwargs)
+    return raw
+
+
+def _shifted(s: Any, dt: float) -> Any:
+    """A faster-whisper segment moved ``dt`` seconds later (with its words)."""
+    words = [replace(w, start=w.start + dt, end=w.end + dt) for w in s.words] if s.words else s.words
+    return replace(s, start=s.start + dt, end=s.end + dt, words=words)
 
 
 def _segment(s: Any, offset: float) -> Segment:
@@ -357,6 +390,7 @@ class _Stream:
     samples: int = 0
     peak: float = 0.0
     language: Language | None = None
+    batches: batched_mod.BatchStats = field(default_factory=batched_mod.BatchStats)
 
 
 def _stream_segments(
@@ -392,7 +426,8 @@ def _stream_segments(
                     logger.debug("%s: no speech in the window at %.0f s", path, offset)
             if state.language is not None:
                 for seg in _window_segments(
-                    model, samples, offset, options, state.language, next_id, total, removed, progress
+                    model, samples, offset, options, state.language, next_id, total, removed, progress,
+                    state.batches,
                 ):
                     next_id += 1
                     yield seg
@@ -453,6 +488,13 @@ def transcribe(
     effective = _decode_kwargs(options, language)
     for key in ("condition_on_previous_text", "hallucination_silence_threshold", "initial_prompt"):
         settings[key] = effective[key]
+    if options.batch_size > 0:
+        b = state.batches
+        settings["batched"] = {"chunks": b.chunks, "short": b.short, "redecoded_longer": b.redecoded_longer}
+        logger.info(
+            "%s: %d chunks decoded in batches; %d came back short and were decoded again "
+            "sequentially (%d of them found more words)", path, b.chunks, b.short, b.redecoded_longer,
+        )  # fmt: skip
     return Transcript(
         language=language,
         script=options.script if language == "zh" else None,

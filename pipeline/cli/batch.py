@@ -25,6 +25,7 @@ from .common import (
     RepOpt,
     RepSpeakerOpt,
     ScriptOpt,
+    SequentialOpt,
     TemplatesOpt,
 )
 
@@ -146,6 +147,7 @@ def batch(
     rep_speaker: RepSpeakerOpt = None,
     templates: TemplatesOpt = None,
     glossary: GlossaryOpt = None,
+    sequential: SequentialOpt = None,
 ) -> None:
     """Draft a week of recordings, each once (resumable), with progress and a weekly roll-up.
 
@@ -160,6 +162,7 @@ def batch(
     cfg = common.settings(
         rep=rep, company=company, language=language, script=script, model=model,
         rep_speaker=rep_speaker, templates=templates, glossary=glossary, outdir=outdir, db=db,
+        sequential=sequential,
     )  # fmt: skip
     options = BatchOptions(
         draft=common.draft_options(cfg, cfg.outbox, distributor), workers=workers, force=force
@@ -189,6 +192,7 @@ def watch(
     rep_speaker: RepSpeakerOpt = None,
     templates: TemplatesOpt = None,
     glossary: GlossaryOpt = None,
+    sequential: SequentialOpt = None,
 ) -> None:
     """Watch a drop folder: draft each new recording once, into OUTBOX (default INBOX/memos/).
 
@@ -198,6 +202,7 @@ def watch(
     cfg = common.settings(
         inbox, rep=rep, company=company, language=language, script=script, model=model,
         rep_speaker=rep_speaker, templates=templates, glossary=glossary, outdir=outdir, db=db,
+        sequential=sequential,
     )  # fmt: skip
     folder = inbox or cfg.inbox
     if folder is None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
+    from ..asr.transcribe import TranscribeOptions
     from ..config import Settings
     from ..draft import DraftOptions
 
@@ -25,6 +26,7 @@ T = TypeVar("T")
 state = {"debug": False}
 
 LANGUAGES = ("zh", "en")
+DECODINGS = ("sequential", "batched")
 SCRIPTS = ("hant", "hans")
 
 
@@ -124,6 +126,14 @@ PasswordOpt = Annotated[
         help="Asked for (twice) when not given; at least 8 characters.",
     ),
 ]  # fmt: skip
+SequentialOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option(
+        "--sequential/--batched",
+        help="Decode 30 s windows one after another (the default) or VAD chunks in batches "
+        "(a chunk that comes back short is decoded again sequentially; not faster on 2 cores).",
+    ),
+]  # fmt: skip
 InboxOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--inbox", help="Include this inbox's memo.toml."),
@@ -143,6 +153,7 @@ def settings(
     glossary: list[str] | None = None,
     outdir: Path | None = None,
     db: str | None = None,
+    sequential: bool | None = None,
 ) -> Settings:
     """The effective settings: defaults, the memo.toml files, then the flags given (not ``None``)."""
     from ..config import load_settings
@@ -150,7 +161,7 @@ def settings(
     overrides = {
         "rep": rep, "company": company, "language": language, "script": script, "model": model,
         "rep_label": rep_speaker, "templates": templates, "glossary": glossary, "outbox": outdir,
-        "database": db,
+        "database": db, "decoding": None if sequential is None else DECODINGS[not sequential],
     }  # fmt: skip
     return run(lambda: load_settings(inbox=inbox, overrides=overrides))
 
@@ -159,7 +170,6 @@ def draft_options(
     cfg: Settings, outdir: Path | None, distributor: str = "", speakers: bool = True
 ) -> DraftOptions:
     """``DraftOptions`` from effective settings; an output folder that is a file stops here."""
-    from ..asr.transcribe import TranscribeOptions
     from ..draft import DraftOptions
     from ..memo.render import MemoDetails
     from ..notes.build import NotesOptions
@@ -169,17 +179,25 @@ def draft_options(
         run(lambda: check_folder(outdir))
 
     return DraftOptions(
-        transcribe=TranscribeOptions(
-            model=cfg.model,
-            language=cfg.language,  # type: ignore[arg-type]
-            script=cfg.script,  # type: ignore[arg-type]
-            glossary=cfg.glossary,
-        ),
+        transcribe=transcribe_options(cfg),
         notes=NotesOptions(rep_speaker=cfg.rep_label or None),
         details=MemoDetails(rep=cfg.rep, company=cfg.company, distributor=distributor),
         outdir=outdir,
         template_dir=cfg.templates,
         speakers=speakers,
+    )
+
+
+def transcribe_options(cfg: Settings) -> TranscribeOptions:
+    """``TranscribeOptions`` from effective settings."""
+    from ..asr.transcribe import BATCH_SIZE, TranscribeOptions
+
+    return TranscribeOptions(
+        model=cfg.model,
+        language=cfg.language,  # type: ignore[arg-type]
+        script=cfg.script,  # type: ignore[arg-type]
+        glossary=cfg.glossary,
+        batch_size=BATCH_SIZE if cfg.decoding == "batched" else 0,
     )
 
 

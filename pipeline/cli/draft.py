@@ -19,6 +19,7 @@ from .common import (
     RepOpt,
     RepSpeakerOpt,
     ScriptOpt,
+    SequentialOpt,
     TemplatesOpt,
 )
 
@@ -45,6 +46,7 @@ def draft(
     templates: TemplatesOpt = None,
     glossary: GlossaryOpt = None,
     db: DbOpt = None,
+    sequential: SequentialOpt = None,
     speakers: Annotated[
         bool,
         typer.Option(
@@ -63,7 +65,7 @@ def draft(
     # memo.toml supplies what no flag gave (its outbox is for watch/batch; draft writes beside).
     cfg = common.settings(
         rep=rep, company=company, language=language, script=script, model=model,
-        rep_speaker=rep_speaker, templates=templates, glossary=glossary, db=db,
+        rep_speaker=rep_speaker, templates=templates, glossary=glossary, db=db, sequential=sequential,
     )  # fmt: skip
     options = common.draft_options(cfg, outdir, distributor, speakers)
     store = common.open_store_or_warn(cfg)
@@ -113,18 +115,18 @@ def transcribe(
     script: ScriptOpt = None,
     model: ModelOpt = None,
     glossary: GlossaryOpt = None,
+    sequential: SequentialOpt = None,
 ) -> None:
     """Transcribe a recording to a transcript JSON (meeting-transcript/1)."""
-    cfg = common.settings(language=language, script=script, model=model, glossary=glossary)
+    cfg = common.settings(
+        language=language, script=script, model=model, glossary=glossary, sequential=sequential
+    )
 
     def go() -> None:
-        from ..asr.transcribe import TranscribeOptions
         from ..asr.transcribe import transcribe as do_transcribe
         from ..outputs import write_json
 
-        opts = TranscribeOptions(
-            model=cfg.model, language=cfg.language, script=cfg.script, glossary=cfg.glossary,  # type: ignore[arg-type]
-        )  # fmt: skip
+        opts = common.transcribe_options(cfg)
         with common.progress() as bar:
             transcript = do_transcribe(recording, opts, common.audio_progress(bar, recording.name))
         write_json(output, transcript.to_dict())

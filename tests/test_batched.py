@@ -1,0 +1,219 @@
+"""Batched decoding: chunks cut at pauses, short chunks decoded again, the samples' words kept.
+
+The tests marked ``e2e`` use the real model on ``samples/`` and check the transcript
+against the samples' scripts (``samples/*.timeline.json``: every turn with its time).
+A chunk that comes back short cannot be caused on demand, so one test cuts a chunk's
+decoding at the seam (``batched.decode_batch``) and checks that it is decoded again.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import json
+import logging
+import re
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pipeline.asr import batched
+from pipeline.asr.batched import Chunk, Decoded, is_short
+from tests.conftest import SAMPLES
+
+SR = batched.SAMPLE_RATE
+_UNITS = re.compile(r"[\u3400-\u9fff]|[a-z0-9']+")
+
+
+def _seg(start: float, end: float, text: str, logprob: float = -0.3, no_speech: float = 0.01) -> Any:
+    words = text.split()
+    step = (end - start) / max(len(words), 1)
+    timed = [SimpleNamespace(start=start + i * step, end=start + (i + 1) * step) for i in range(len(words))]
+    return SimpleNamespace(
+        start=start, end=end, text=text, words=timed, avg_logprob=logprob, no_speech_prob=no_speech
+    )
+
+
+def _words(n: int) -> str:
+    """``n`` different made-up words (a real transcript does not compress like "word word")."""
+    rng = np.random.default_rng(n)
+    return " ".join("".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), 5)) for _ in range(n))
+
+
+def _chunk(start_s: float, end_s: float) -> Chunk:
+    return Chunk(int(start_s * SR), int(end_s * SR), ((int(start_s * SR), int(end_s * SR)),))
+
+
+# -- the check for a short chunk (no model) ----------------------------------------------------
+
+
+def test_a_chunk_at_its_neighbours_rate_is_not_short() -> None:
+    done = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25))])
+    assert is_short(done, expected=2.5) is None
+
+
+def test_a_chunk_far_below_the_expected_rate_is_short() -> None:
+    done = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, "only five words said here")])
+    assert is_short(done, expected=2.5) is not None
+
+
+def test_a_chunk_whose_words_end_well_before_its_speech_is_short() -> None:
+    done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(40))])
+    why = is_short(done, expected=2.5)
+    assert why is not None and "last word" in why
+
+
+def test_an_empty_chunk_of_speech_is_short_and_a_cough_is_not() -> None:
+    assert is_short(Decoded(_chunk(0, 8), "zh", []), expected=3.0) is not None
+    assert is_short(Decoded(_chunk(0, 1), "zh", []), expected=3.0) is None
+
+
+def test_a_chunk_that_loops_or_has_a_low_log_probability_failed() -> None:
+    loop = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, " ".join(["it's my girl,"] * 12))])
+    assert "loop" in (is_short(loop, expected=2.5) or "")
+    unsure = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25), logprob=-1.4)])
+    assert "log probability" in (is_short(unsure, expected=2.5) or "")
+    silence = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25), -1.4, 0.9)])
+    assert is_short(silence, expected=2.5) is None
+
+
+def test_chinese_is_counted_in_characters() -> None:
+    assert batched.count_words("我們是青嶺，OK thanks", "zh") == 7  # 5 characters, 2 words
+
+
+def test_chunks_are_contiguous_short_and_cover_the_speech() -> None:
+    from pipeline.asr.audio import decode
+
+    samples = decode(SAMPLES / "en-meeting.mp3")
+    vad = {"threshold": 0.5, "min_silence_duration_ms": 2000, "speech_pad_ms": 400}
+    found = batched.chunks(samples, vad, chunk_s=20.0)
+    assert found
+    assert all(c.end - c.start <= 20 * SR for c in found)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
+    assert all(c.start == c.speech[0][0] and c.end == c.speech[-1][1] for c in found)
+    speech = sum(c.speech_s for c in found)
+    assert speech > 0.5 * len(samples) / SR
+
+
+# -- the real model on the samples --------------------------------------------------------------
+
+
+def _units(text: str) -> list[str]:
+    from pipeline.asr.script import to_script
+
+    return _UNITS.findall(to_script(text, "hans").lower())
+
+
+def _recall(transcript: Any, stem: str) -> tuple[float, list[tuple[int, float]]]:
+    """Share of the script's words found in the transcript, overall and per turn of the
+    timeline (words of segments within 2 s of the turn's time)."""
+    turns = json.loads((SAMPLES / f"{stem}.timeline.json").read_text("utf-8"))
+    said = collections.Counter(u for s in transcript.segments for u in _units(s.text))
+    ref = collections.Counter(u for t in turns for u in _units(t["text"]))
+    overall = sum((ref & said).values()) / sum(ref.values())
+    per_turn = []
+    for t in turns:
+        want = collections.Counter(_units(t["text"]))
+        close = [s for s in transcript.segments if s.end > t["start"] - 2 and s.start < t["end"] + 2]
+        near = collections.Counter(u for s in close for u in _units(s.text))
+        if sum(want.values()) >= 4:
+            per_turn.append((t["turn"], sum((want & near).values()) / sum(want.values())))
+    return overall, per_turn
+
+
+def _transcribe(stem: str, **kw: Any) -> Any:
+    from pipeline.asr.transcribe import BATCH_SIZE, TranscribeOptions, transcribe
+
+    path = next(p for p in SAMPLES.iterdir() if p.stem == stem and p.suffix in (".wav", ".mp3"))
+    return transcribe(path, TranscribeOptions(**{"batch_size": BATCH_SIZE, **kw}))
+
+
+@pytest.fixture(scope="module")
+def batched_samples() -> dict[str, Any]:
+    return {stem: _transcribe(stem) for stem in ("zh-hant-meeting", "en-meeting")}
+
+
+@pytest.mark.e2e
+def test_batched_decoding_counts_its_chunks(batched_samples: dict[str, Any]) -> None:
+    for tr in batched_samples.values():
+        assert tr.settings["batch_size"] > 0
+        assert tr.settings["batched"]["chunks"] >= 5
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("stem", ["zh-hant-meeting", "en-meeting"])
+def test_batched_decoding_keeps_the_words_of_every_turn(batched_samples: dict[str, Any], stem: str) -> None:
+    overall, per_turn = _recall(batched_samples[stem], stem)
+    # Sequential decoding finds 87.3 % (zh) and 87.7 % (en) of the scripts' words and
+    # characters (fillers the scripts spell out, "uh", are rarely written by Whisper).
+    assert overall >= 0.85
+    lost = [(turn, round(r, 2)) for turn, r in per_turn if r < 0.5]
+    assert not lost, f"turns whose words were lost: {lost}"
+
+
+@pytest.mark.e2e
+def test_batched_keeps_word_timings_inside_their_segments(batched_samples: dict[str, Any]) -> None:
+    for tr in batched_samples.values():
+        for s in tr.segments:
+            assert s.words, s
+            assert s.start <= s.words[0].start + 0.01 and s.words[-1].end <= s.end + 0.01
+
+
+@pytest.mark.e2e
+def test_a_chunk_that_came_back_short_is_decoded_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = batched.decode_batch
+    cut: list[Chunk] = []
+
+    def lose_a_chunk(*args: Any, **kwargs: Any) -> list[Decoded]:
+        out = real(*args, **kwargs)
+        if not cut and len(out) > 2:
+            # Whisper stopping early: the chunk's decoding keeps only its first words.
+            victim = out[1]
+            first = victim.segments[0]
+            short = replace(first, text=" ".join(first.text.split()[:2]), words=first.words[:2])
+            out[1] = replace(victim, segments=[short])
+            cut.append(victim.chunk)
+        return out
+
+    monkeypatch.setattr(batched, "decode_batch", lose_a_chunk)
+    with caplog.at_level(logging.INFO, logger="pipeline.asr"):
+        tr = _transcribe("en-meeting")
+    assert cut, "the seam was not reached"
+    assert tr.settings["batched"]["short"] >= 1
+    assert tr.settings["batched"]["redecoded_longer"] >= 1
+    assert any("came back short" in r.getMessage() for r in caplog.records)
+    lo, hi = cut[0].offset, cut[0].end / SR
+    inside = [s for s in tr.segments if lo - 0.5 <= s.start and s.end <= hi + 0.5]
+    assert sum(len(s.text.split()) for s in inside) >= 0.5 * batched.LANGUAGE_RATE["en"] * cut[0].speech_s
+    overall, _ = _recall(tr, "en-meeting")
+    assert overall >= 0.85
+
+
+def test_fake_segments_are_shifted_with_their_words() -> None:
+    from faster_whisper.transcribe import Segment, Word
+
+    from pipeline.asr.transcribe import _shifted
+
+    s = Segment(0, 0, 1.0, 2.0, "hi", [], 0.0, 0.0, 0.0, [Word(1.0, 1.5, "hi", 0.9)], 0.0)
+    moved = _shifted(s, 10.0)
+    assert (moved.start, moved.end, moved.words[0].start) == (11.0, 12.0, 11.0)
+    assert np.isclose(moved.words[0].end, 11.5)
+
+
+def test_sequential_is_the_default_and_batched_a_setting(tmp_path: Path) -> None:
+    from pipeline.cli import common
+    from pipeline.config import load_settings
+    from pipeline.errors import ConfigError
+
+    assert common.transcribe_options(load_settings(user_file=tmp_path / "none")).batch_size == 0
+    fast = load_settings(user_file=tmp_path / "none", overrides={"decoding": "batched"})
+    assert common.transcribe_options(fast).batch_size > 0
+    (tmp_path / "memo.toml").write_text('decoding = "parallel"\n')
+    with pytest.raises(ConfigError, match="expected one of: batched, sequential"):
+        load_settings(user_file=tmp_path / "memo.toml")
