@@ -3,6 +3,11 @@
 Usage::
 
     cd /work/main && HF_HUB_OFFLINE=1 .venv/bin/python -m bench.memo [--keep DIR] [--fresh] [--details]
+        [--only ID ...]
+
+``--details`` lists, under each meeting, the bullets behind its misses (a question or quote
+not said by the distributor side with the sides of its segments, mixed bullets, a Han run
+over 25).
 
 Each ``bench/memo/<id>.mp3`` (a two- or three-voice meeting rendered from the labelled
 script ``<id>.json``; ``<id>.timeline.json`` gives each turn's start, end and speaker
@@ -26,26 +31,36 @@ A bullet's segments are the ids the notes JSON lists for it. Columns:
 - ``audio``: minutes of audio.
 - ``rep``: rep side identified — ``yes`` when the label the pipeline treats as the rep is
   the speaker label that overlaps the script's rep turns most, and more than half of that
-  label's time lies on rep turns. Where the label comes from: the label the library passed
-  to the notes (``rep`` when a segment is labelled ``rep``), else a ``rep_speaker`` or
-  ``sides`` field in the notes or transcript JSON. ``no`` with the reason otherwise.
+  label's time lies on rep turns. Where the label comes from: the notes' ``sides`` object
+  (``{"rep": "S2", "how": "inferred", "confidence": …}``), else a ``rep_speaker`` or
+  ``sides`` field in the notes or transcript JSON, else the label the library passed to the
+  notes (``rep`` after an enrollment). ``no`` with the reason otherwise (printed below).
 - ``diar``: diagnostic, not a target — share of transcribed speech time whose speaker label,
   mapped to the side that label is heard on most, matches the timeline's side (how well the
   voices alone separate the sides).
 - ``q dist``: section 7 — questions (memo ``questions`` and ``parting_question``) whose
-  segments are all said by the distributor side, over all questions.
+  segments (the ``question_segments`` of a ``qa`` bullet) are all said by the distributor
+  side, over all questions.
 - ``quote dist``: sections 5/6 — quotes (memo ``strengths`` and ``suggestions``) whose
   segments are all said by the distributor side, over all quotes.
 - ``mixed``: memo section bullets (parties, market, product, concerns) whose segments come
   from both sides; bullets with ``"kind": "qa"`` may have two parts and are not counted.
+- ``qa mix``: diagnostic, not a target — ``qa`` bullets whose question part
+  (``question_segments``) or answer part (``answer_segments``) alone comes from both sides.
 - ``han run``: the longest run of Han characters without a punctuation mark in any memo
   bullet text (other characters such as digits or spaces do not end a run).
 - ``header``: header fields found / said — when the notes JSON has a ``header`` object, its
   distributor company and people are matched (fuzzily, Simplified, company suffixes
   dropped) against the script's ``distributor`` and its distributor-side participants;
-  ``co`` says whether the company was found. Without a header: ``0/N``.
+  ``co`` says whether the company was found. A person counts as found by full name, part of
+  it, or (Chinese) surname with a title (程总, 老王). Without a header: ``0/N``. The header's
+  territory is printed below the table, not scored (the scripts have no city field).
 
-The overall row pools the meetings; the targets are printed beside it.
+- ``draft s``: wall seconds of the draft (transcription, speakers, notes, memo; only notes
+  and memo when drafted from a cached transcript).
+
+The overall row pools the meetings (``han run``: the maximum); the targets are printed
+beside it.
 """
 
 from __future__ import annotations
@@ -86,6 +101,13 @@ _COMPANY_SUFFIX = re.compile(
     re.I,
 )
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# Titles after a surname, in Simplified (names are compared after OpenCC t2s).
+_TITLES = frozenset(
+    {
+        *("总", "董", "总经理", "董事长", "副总", "经理", "老板", "工", "先生", "小姐", "女士"),
+        *("姐", "哥", "主任", "处长", "科长", "厂长", "部长", "老师", "会计"),
+    }
+)
 
 
 # --- the inputs ---------------------------------------------------------------------------------
@@ -259,6 +281,7 @@ class Score:
     audio_s: float = 0.0
     rep_ok: int = 0
     rep_note: str = ""
+    header_note: str = ""
     diar_ok_s: float = 0.0
     diar_all_s: float = 0.0
     q_dist: int = 0
@@ -266,6 +289,7 @@ class Score:
     quote_dist: int = 0
     quote_all: int = 0
     mixed: int = 0
+    qa_mixed: int = 0
     han_run: int = 0
     header_found: int = 0
     header_said: int = 0
@@ -290,19 +314,34 @@ def longest_han_run(text: str) -> int:
     return best
 
 
-def _rep_label_from_json(transcript: dict[str, Any], notes: dict[str, Any]) -> str | None:
-    """A rep label the outputs expose, if any (``rep_speaker`` or ``sides`` fields)."""
+def rep_label_exposed(transcript: dict[str, Any], notes: dict[str, Any]) -> tuple[str | None, str]:
+    """The rep label the outputs name, and where it was found.
+
+    The notes' ``sides`` object (``{"rep": "S2", "how": "inferred", "confidence": 0.98}``) wins;
+    then a ``rep_speaker`` field or a ``sides`` map label → side in the notes or transcript.
+    """
     settings = transcript.get("settings") or {}
-    for holder in (notes, notes.get("memo") or {}, transcript, settings, settings.get("speakers") or {}):
-        label = holder.get("rep_speaker") or holder.get("rep")
-        if isinstance(label, str) and label:
-            return label
+    holders = {
+        "notes": notes,
+        "notes memo": notes.get("memo") or {},
+        "transcript": transcript,
+        "transcript settings": settings,
+        "transcript speakers": settings.get("speakers") or {},
+    }
+    for where, holder in holders.items():
         sides = holder.get("sides")
         if isinstance(sides, dict):
+            label = sides.get("rep")
+            if isinstance(label, str) and label:
+                extra = ", ".join(f"{k} {v}" for k, v in sides.items() if k != "rep")
+                return label, f"{where} sides ({extra})" if extra else f"{where} sides"
             reps = [k for k, v in sides.items() if v == "rep"]
             if len(reps) == 1:
-                return reps[0]
-    return None
+                return reps[0], f"{where} sides"
+        label = holder.get("rep_speaker")
+        if isinstance(label, str) and label:
+            return label, f"{where} rep_speaker"
+    return None, ""
 
 
 def score_rep(meeting: Meeting, drafted: Drafted, segments: list[dict[str, Any]], score: Score) -> None:
@@ -321,14 +360,18 @@ def score_rep(meeting: Meeting, drafted: Drafted, segments: list[dict[str, Any]]
         score.diar_ok_s += max(sides.values())
         score.diar_all_s += sum(sides.values())
     labels = sorted(on_side)
-    rep_label = drafted.rep_label or _rep_label_from_json(drafted.transcript, drafted.notes)
+    rep_label, where = rep_label_exposed(drafted.transcript, drafted.notes)
+    if rep_label is None and drafted.rep_label:
+        rep_label, where = drafted.rep_label, "label_for_draft"
     if not labels:
         score.rep_note = "no speaker labels in the transcript"
         return
     if rep_label is None:
+        exposed = drafted.notes.get("sides")
+        why = f"notes sides {json.dumps(exposed)}" if exposed else "no rep_speaker/sides field"
         score.rep_note = (
             f"no rep label: speakers {'/'.join(labels)}, no enrollment, and neither the draft nor "
-            "the notes/transcript JSON names the rep (no rep_speaker/sides field)"
+            f"the notes/transcript JSON names the rep ({why})"
         )
         return
     best = max(labels, key=lambda k: on_side[k].get("rep", 0.0))
@@ -336,9 +379,12 @@ def score_rep(meeting: Meeting, drafted: Drafted, segments: list[dict[str, Any]]
     purity = mine.get("rep", 0.0) / (sum(mine.values()) or 1.0)
     if rep_label == best and purity > 0.5:
         score.rep_ok = 1
-        score.rep_note = f"rep = {rep_label} ({purity:.0%} of its time on rep turns)"
+        score.rep_note = f"rep = {rep_label} from {where}; {purity:.0%} of its time on rep turns"
     else:
-        score.rep_note = f"rep label {rep_label!r} wrong: rep turns are mostly {best!r} ({purity:.0%} purity)"
+        score.rep_note = (
+            f"rep = {rep_label} from {where} is wrong: the rep turns are mostly {best}; "
+            f"{purity:.0%} of {rep_label}'s time is on rep turns"
+        )
 
 
 def _bullets(memo: dict[str, Any], *names: str) -> list[dict[str, Any]]:
@@ -352,8 +398,9 @@ def _bullets(memo: dict[str, Any], *names: str) -> list[dict[str, Any]]:
     return out
 
 
-def _bullet_sides(bullet: dict[str, Any], seg_side: dict[int, str]) -> set[str]:
-    return {seg_side.get(int(i), "?") for i in bullet.get("segments") or ()}
+def _bullet_sides(bullet: dict[str, Any], seg_side: dict[int, str], key: str = "segments") -> set[str]:
+    """The sides of the segments a bullet lists under ``key``."""
+    return {seg_side.get(int(i), "?") for i in bullet.get(key) or ()}
 
 
 def _said_by(bullet: dict[str, Any], seg_side: dict[int, str]) -> str:
@@ -376,13 +423,29 @@ def _norm_name(text: str, company: bool = False) -> str:
     return _NON_WORD.sub("", text)
 
 
+def _surname_title(said: str, candidate: str) -> bool:
+    """A Chinese name said as surname and title (程总, 王董, 老王, 小龙 for 龙小梅)."""
+    if not _HAN.match(said[:1]):
+        return False
+    surname = said[0]
+    if candidate in (f"老{surname}", f"小{surname}"):
+        return True
+    return candidate.startswith(surname) and candidate[1:] in _TITLES
+
+
 def fuzzy_found(said: str, candidates: Iterable[str], company: bool = False) -> bool:
-    """Whether one of ``candidates`` names ``said`` (containment, or similarity ≥ 0.6)."""
+    """Whether one of ``candidates`` names ``said``.
+
+    Found: one contains the other (two characters at least), similarity ≥ 0.6, or (people)
+    the surname with a title.
+    """
     target = _norm_name(said, company)
     for cand in candidates:
         c = _norm_name(cand, company)
         if not c or not target:
             continue
+        if not company and _surname_title(target, c):
+            return True
         if (c in target or target in c) and min(len(c), len(target)) >= 2:
             return True
         if difflib.SequenceMatcher(None, c, target).ratio() >= 0.6:
@@ -391,17 +454,24 @@ def fuzzy_found(said: str, candidates: Iterable[str], company: bool = False) -> 
 
 
 def _strings_under(value: Any, keys: tuple[str, ...], inside: bool = False) -> list[str]:
-    """Every string in ``value`` under a key containing one of ``keys``."""
-    out: list[str] = []
+    """Every string in ``value`` under a key containing one of ``keys``.
+
+    A field given as ``{"value": ..., "segment": ..., "rule": ...}`` counts by its ``value``
+    (or ``name`` / ``text``) only.
+    """
     if isinstance(value, str):
         return [value] if inside else []
     if isinstance(value, dict):
+        named = [value[k] for k in ("value", "name", "text") if isinstance(value.get(k), str)]
+        if named:
+            return named if inside else []
+        out: list[str] = []
         for k, v in value.items():
             out += _strings_under(v, keys, inside or any(x in str(k).casefold() for x in keys))
-    elif isinstance(value, list):
-        for v in value:
-            out += _strings_under(v, keys, inside)
-    return out
+        return out
+    if isinstance(value, list):
+        return [x for v in value for x in _strings_under(v, keys, inside)]
+    return []
 
 
 def score_header(meeting: Meeting, notes: dict[str, Any], score: Score) -> None:
@@ -415,7 +485,7 @@ def score_header(meeting: Meeting, notes: dict[str, Any], score: Score) -> None:
     score.header_said = (1 if company else 0) + len(people)
     header = notes.get("header") or (notes.get("memo") or {}).get("header")
     if not isinstance(header, dict):
-        score.details.append("header: the notes JSON has no header object")
+        score.header_note = "header: the notes JSON has no header object"
         return
     companies = _strings_under(header, ("compan", "distributor", "org"))
     names = _strings_under(header, ("people", "person", "participant", "name", "contact", "attendee"))
@@ -424,8 +494,10 @@ def score_header(meeting: Meeting, notes: dict[str, Any], score: Score) -> None:
         score.header_found += 1
     found_people = [p for p in people if fuzzy_found(p, names)]
     score.header_found += len(found_people)
-    score.details.append(
-        f"header: {json.dumps(header, ensure_ascii=False)[:300]} | said: {company}; {', '.join(people)}"
+    territory = _strings_under(header, ("territor", "city", "place", "region"))
+    score.header_note = (
+        f"header: company {companies or '–'}, people {names or '–'}, territory {territory or '–'} "
+        f"| script: {company}; {', '.join(people)}"
     )
 
 
@@ -439,7 +511,8 @@ def score_meeting(meeting: Meeting, drafted: Drafted) -> Score:
 
     for bullet in _bullets(memo, "questions", "parting_question"):
         score.q_all += 1
-        if _bullet_sides(bullet, seg_side) == {"dist"}:
+        key = "question_segments" if bullet.get("question_segments") else "segments"
+        if _bullet_sides(bullet, seg_side, key) == {"dist"}:
             score.q_dist += 1
         else:
             score.details.append(f"question by {_said_by(bullet, seg_side)}: {bullet.get('text', '')[:80]}")
@@ -451,9 +524,16 @@ def score_meeting(meeting: Meeting, drafted: Drafted) -> Score:
             score.details.append(f"quote by {_said_by(bullet, seg_side)}: {bullet.get('text', '')[:80]}")
     for name in SECTIONS:
         for bullet in _bullets(memo, name):
-            if bullet.get("kind") != "qa" and len(_bullet_sides(bullet, seg_side) - {"?"}) > 1:
+            if bullet.get("kind") == "qa":
+                parts = ("question_segments", "answer_segments")
+                if any(len(_bullet_sides(bullet, seg_side, p) - {"?"}) > 1 for p in parts):
+                    score.qa_mixed += 1
+                    score.details.append(f"qa part mixed ({name}): {bullet.get('text', '')[:80]}")
+            elif len(_bullet_sides(bullet, seg_side) - {"?"}) > 1:
                 score.mixed += 1
-                score.details.append(f"mixed ({name}): {bullet.get('text', '')[:80]}")
+                score.details.append(
+                    f"mixed ({name}, {_said_by(bullet, seg_side)}): {bullet.get('text', '')[:80]}"
+                )
 
     all_bullets = _bullets(memo, *SECTIONS, "questions", "parting_question", "strengths", "suggestions")
     worst = max(all_bullets, key=lambda b: longest_han_run(str(b.get("text", ""))), default=None)
@@ -475,6 +555,7 @@ COLUMNS = (
     "q dist",
     "quote dist",
     "mixed",
+    "qa mix",
     "han run",
     "header",
     "co",
@@ -493,6 +574,7 @@ def _row(s: Score, overall: bool = False, n: int = 1) -> list[str]:
         f"{s.q_dist}/{s.q_all} {_pct(s.q_dist, s.q_all)}",
         f"{s.quote_dist}/{s.quote_all} {_pct(s.quote_dist, s.quote_all)}",
         str(s.mixed),
+        str(s.qa_mixed),
         str(s.han_run),
         f"{s.header_found}/{s.header_said}",
         co,
@@ -525,6 +607,7 @@ def print_table(scores: list[Score], details: bool) -> None:
     print()
     for s in scores:
         print(f"{s.id}: {s.rep_note}")
+        print(f"    {s.header_note}")
         if details:
             for line in s.details:
                 print(f"    {line}")
