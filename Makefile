@@ -24,7 +24,9 @@ setup: $(VENV)/.installed
 	$(VENV)/bin/memo setup
 
 demo: setup
-	$(VENV)/bin/memo draft $(SAMPLES) -o out --rep "Demo Rep" --company "Demo Manufacturing"
+	@# The glossary: the names a rep knows before the meeting (own company and brand, the distributor).
+	$(VENV)/bin/memo draft $(SAMPLES) -o out --rep "Demo Rep" --company "Demo Manufacturing" \
+	  -g 青嶺 -g 山嵐 -g 新安寵物 -g Bluecrest -g "Prairie Line"
 	@echo "Memo drafts are in out/ (open the .memo.docx files in Word or LibreOffice)."
 
 lint: $(VENV)/.installed
