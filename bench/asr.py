@@ -190,7 +190,7 @@ def corpus_table(items: list[Item], options: Any, seeds: int = SEEDS, cached: bo
     errors and times are summed over the runs, so a file whose decoding falls back to
     sampling counts by its average, not by one lucky or unlucky draw.
     """
-    from pipeline.asr.script import is_in_script
+    from pipeline.script import is_in_script
 
     rows: list[dict[str, Any]] = []
     zh_segments: list[str] = []

@@ -44,7 +44,7 @@ _EXPORTS = {
     "to_srt": "memo.srt",
     "TranscribeOptions": "asr.transcribe",
     "transcribe": "asr.transcribe",
-    "to_script": "asr.script",
+    "to_script": "script",
     "write_json": "outputs",
 }
 _RENAMED = {"load_audio": "load"}
@@ -101,7 +101,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .asr.audio import SAMPLE_RATE, Audio
     from .asr.audio import load as load_audio
     from .asr.model_store import assemble_embedded_model, verify_model_dir
-    from .asr.script import to_script
     from .asr.transcribe import TranscribeOptions, transcribe
     from .contract import load_transcript, problems
     from .draft import DraftFailure, DraftOptions, DraftResult, draft, draft_many
@@ -117,4 +116,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .memo.srt import to_srt
     from .notes.build import NotesOptions, build_notes
     from .outputs import output_paths, write_json
+    from .script import to_script
     from .types import Bullet, MemoContent, Notes, Segment, SegmentNote, Transcript, Word

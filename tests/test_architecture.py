@@ -30,7 +30,7 @@ FLOORS = {
     "ground": 0,
 }
 # Records, errors, contracts, output names and writes, package data, settings: used by all.
-GROUND = {"types", "errors", "contract", "outputs", "resources", "config", "schemas"}
+GROUND = {"types", "errors", "contract", "outputs", "resources", "config", "schemas", "script"}
 
 
 def _part(module: str) -> str:

@@ -103,7 +103,7 @@ def test_chunks_are_contiguous_short_and_cover_the_speech() -> None:
 
 
 def _units(text: str) -> list[str]:
-    from pipeline.asr.script import to_script
+    from pipeline.script import to_script
 
     return _UNITS.findall(to_script(text, "hans").lower())
 

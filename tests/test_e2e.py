@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from pipeline.asr.script import is_in_script
 from pipeline.contract import problems
+from pipeline.script import is_in_script
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.e2e

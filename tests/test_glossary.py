@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pipeline.asr.script import to_script
 from pipeline.asr.transcribe import TranscribeOptions, _decode_kwargs, transcribe
+from pipeline.script import to_script
 from tests.conftest import SAMPLES
 
 # The names as said in the Mandarin sample: short company names, the brand, places.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.asr.script import is_in_script, other_script, to_script
+from pipeline.script import is_in_script, other_script, to_script
 
 
 def test_simplified_becomes_traditional() -> None:
@@ -25,14 +25,14 @@ def test_mixed_text_is_detected() -> None:
 
 
 def test_ascii_punctuation_in_chinese_becomes_full_width() -> None:
-    from pipeline.asr.script import punctuate_zh
+    from pipeline.script import punctuate_zh
 
     assert punctuate_zh("付款的話,你們怎麼算?") == "付款的話，你們怎麼算？"
     assert punctuate_zh("單價是3.5元.") == "單價是3.5元。"
 
 
 def test_pauses_become_commas_and_segments_close() -> None:
-    from pipeline.asr.script import punctuate_zh
+    from pipeline.script import punctuate_zh
 
     assert punctuate_zh("請坐請坐 來 喝杯茶") == "請坐請坐，來，喝杯茶。"
     assert punctuate_zh("可以給我們獨家嗎") == "可以給我們獨家嗎？"
@@ -40,14 +40,14 @@ def test_pauses_become_commas_and_segments_close() -> None:
 
 
 def test_full_width_marks_stay_and_a_statement_closes_with_a_full_stop() -> None:
-    from pipeline.asr.script import punctuate_zh
+    from pipeline.script import punctuate_zh
 
     assert punctuate_zh("我們在新竹有三家門市") == "我們在新竹有三家門市。"
     assert punctuate_zh("好，沒問題！") == "好，沒問題！"
 
 
 def test_english_words_inside_mandarin_are_kept() -> None:
-    from pipeline.asr.script import punctuate_zh
+    from pipeline.script import punctuate_zh
 
     assert to_script("我们的 CRM 系统", "hant") == "我們的 CRM 系統"
     assert punctuate_zh("我們的 CRM 系統") == "我們的 CRM 系統。"

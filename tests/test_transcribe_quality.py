@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from pipeline.asr import audio as audio_mod
-from pipeline.asr.script import is_in_script, to_script
 from pipeline.asr.transcribe import TranscribeOptions, transcribe
 from pipeline.errors import NoSpeechError
+from pipeline.script import is_in_script, to_script
 from pipeline.types import Segment, Transcript
 from tests.conftest import SAMPLES, write_wav
 

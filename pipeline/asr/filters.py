@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from importlib import resources
 
+from ..script import to_script
 from ..types import Language, RemovedSegment, Segment
-from .script import to_script
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 # A unit of 1-12 characters (or words) repeated 4+ times in a row: Whisper's decoding loop.

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ..script import to_script
 from ..types import Correction, Script, Segment
 from .glossary import correct_segment
 from .punctuation import PunctuationOptions, punctuate_segments
-from .script import to_script
 
 
 def finish(

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, ModelError, NoSpeechError
+from ..script import punctuate_zh, to_script
 from ..types import Language, ModelInfo, RemovedSegment, Script, Segment, Source, Transcript, Word
 from . import audio as audio_mod
 from . import batched as batched_mod
@@ -37,7 +38,6 @@ from .filters import clean_segment, trim_overlaps
 from .model_store import EMBEDDED_MODEL, resolve_model
 from .postprocess import finish
 from .resegment import resegment
-from .script import punctuate_zh, to_script
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Transcript search that ignores the Chinese script: 乌龙茶 finds 烏龍茶 and the other way round.
 
 Every segment's text is kept a second time in ``audit_search``, in search form: Simplified
-characters (OpenCC t2s, the conversion ``asr.script`` makes for ``hans``); a query is put in
+characters (OpenCC t2s, the conversion ``pipeline.script`` makes for ``hans``); a query is put in
 the same form before it is matched. Traditional has several spellings for some Simplified
 characters, never the other way, so Simplified is the form both sides can agree on.
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..asr.script import to_script
 from ..runs.store import metadata, segments, transcripts
+from ..script import to_script
 
 logger = logging.getLogger(__name__)
 

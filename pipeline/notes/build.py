@@ -10,15 +10,12 @@ segments with their own content (the parting question) get a category.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import opencc
-
+from ..script import to_script
 from ..types import (
     MEMO_SECTIONS,
     Bullet,
@@ -112,27 +109,9 @@ class _Sentence:
         return s.get("none", 0.0) > business and not self.labels.has("suggestion")
 
 
-@functools.lru_cache(maxsize=8)
-def _t2s() -> opencc.OpenCC:
-    # One converter per process: building it reads OpenCC's dictionaries.
-    return opencc.OpenCC("t2s")
-
-
 def simplified(text: str) -> str:
     """Chinese text in Simplified characters, as the rules match it."""
-    return _t2s().convert(text)
-
-
-def _script_of(transcript: Transcript) -> Callable[[str], str]:
-    """A Simplified value found by a rule, back in the transcript's script."""
-    if transcript.language == "zh" and transcript.script == "hant":
-        return _s2t().convert
-    return lambda text: text
-
-
-@functools.lru_cache(maxsize=8)
-def _s2t() -> opencc.OpenCC:
-    return opencc.OpenCC("s2t")
+    return to_script(text, "hans")
 
 
 def split_sentences(text: str, language: str) -> list[str]:
@@ -150,9 +129,9 @@ def _analyse(texts: list[str], language: str) -> list[list[_Sentence]]:
     flat = [p for ps in parts for p in ps]
     if language == "zh":
         # OpenCC keeps the line breaks between sentences.
-        keys = _t2s().convert("\n".join(flat)).split("\n")
+        keys = simplified("\n".join(flat)).split("\n")
         if len(keys) != len(flat):
-            keys = [_t2s().convert(p) for p in flat]
+            keys = [simplified(p) for p in flat]
     else:
         keys = flat
     labels = label_sentences(language, keys) if flat else []
@@ -362,7 +341,7 @@ def build_notes(
         memo=_build_memo(segs, notes, analysed, sides, language, transcript.script),
         rules_version=rules_version(),
         sides=known,
-        header=header.extract(segs, sides, language, simplified, _script_of(transcript)).to_dict(),
+        header=header.extract(segs, sides, language, transcript.script).to_dict(),
     )
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..types import Segment
+from ..script import to_script
+from ..types import Script, Segment
 
 DATA_PATH = Path(__file__).resolve().parent / "data" / "header.json"
 _MAX_PEOPLE = 4
@@ -64,20 +64,14 @@ def _patterns(language: str) -> dict[str, list[tuple[str, str, re.Pattern[str]]]
     }
 
 
-def extract(
-    segments: tuple[Segment, ...],
-    sides: list[str],
-    language: str,
-    simplified: Callable[[str], str],
-    to_script: Callable[[str], str],
-) -> Header:
+def extract(segments: tuple[Segment, ...], sides: list[str], language: str, script: Script | None) -> Header:
     """Header fields heard in the meeting.
 
     Args:
         segments: the transcript's segments.
         sides: each segment's side (rep, dist, unknown); unknown is searched by every rule.
-        simplified: how Chinese text is brought to Simplified for matching.
-        to_script: how a value found goes back to the transcript's script.
+        script: the transcript's Chinese script; rules match Simplified, and a value found
+            goes back to this script.
     """
     found: dict[str, list[Heard]] = {"company": [], "person": [], "territory": []}
     for field, rules in _patterns(language).items():
@@ -85,11 +79,12 @@ def extract(
             for seg, seg_side in zip(segments, sides, strict=True):
                 if side != "any" and seg_side not in (side, "unknown"):
                     continue
-                text = simplified(seg.text) if language == "zh" else seg.text
+                text = to_script(seg.text, "hans") if language == "zh" else seg.text
                 for m in (m for part in _SENTENCE.split(text) for m in rx.finditer(part.strip())):
                     value = " ".join(g for g in m.groups() if g).strip(" ,.，。")
                     if value:
-                        found[field].append(Heard(to_script(value), seg.id, seg.start, rule_id))
+                        said = to_script(value, script) if language == "zh" and script else value
+                        found[field].append(Heard(said, seg.id, seg.start, rule_id))
     people: list[Heard] = []
     for p in sorted(found["person"], key=lambda h: h.start):
         if all(p.value.split(",")[0] != q.value.split(",")[0] for q in people):

@@ -10,7 +10,7 @@ import functools
 import re
 from typing import Any
 
-from ..types import Script
+from .types import Script
 
 # Taiwan-standard characters for Traditional (the memo practice), without OpenCC's
 # phrase-level vocabulary rewriting (s2twp), which would change what people said.
