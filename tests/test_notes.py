@@ -150,3 +150,46 @@ def test_speakers_without_a_rep_label_count_as_unknown_sides() -> None:
     notes = build_notes(Transcript(language="en", segments=segs), NotesOptions(rep_speaker="rep"))
     assert notes.segments[1].category == "concerns"
     assert "ctx.answer" in notes.segments[1].rules
+
+
+def _memo_of(language: str, turns: list[tuple[str, str]]) -> MemoContent:
+    segments = tuple(
+        Segment(id=i, start=i * 8.0, end=i * 8.0 + 7.0, text=t, speaker=s) for i, (s, t) in enumerate(turns)
+    )
+    return build_notes(Transcript(language=language, segments=segments), NotesOptions()).memo
+
+
+def _where(memo: MemoContent, words: str) -> list[tuple[str, tuple[int, ...]]]:
+    return [(name, b.segments) for name in MEMO_SECTIONS for b in getattr(memo, name) if words in b.text]
+
+
+LONG_EN = (
+    "We run a refrigerated warehouse in Tacoma and our own fleet of fourteen trucks, so every store "
+    "gets its order within two days. "
+    "On payment, our terms with every supplier are net sixty days, and we want exclusivity for the "
+    "whole of Washington State before we sign anything."
+)
+LONG_ZH = (
+    "我們在台中有自己的冷藏倉庫，兩百坪，還有八台冷藏車，中部的店隔天一定送到。"
+    "付款的話，我們跟每家廠商都是月結六十天，而且我們要整個中部的獨家代理，不然不會簽。"
+)
+
+
+def test_a_long_turn_that_changes_topic_becomes_one_bullet_per_point_in_each_section() -> None:
+    for language, long_turn, first, second in (
+        ("en", LONG_EN, "refrigerated warehouse", "exclusivity"),
+        ("zh", LONG_ZH, "冷藏倉庫", "獨家"),
+    ):
+        intro = "Tell me about your company." if language == "en" else "可以先介紹一下貴公司嗎？"
+        memo = _memo_of(language, [("rep", intro), ("dist", long_turn)])
+        where_first, where_second = _where(memo, first), _where(memo, second)
+        assert len(where_first) == 1 and len(where_second) == 1, (language, memo)
+        (sec1, ids1), (sec2, ids2) = where_first[0], where_second[0]
+        assert sec1 == "parties" and sec2 == "concerns", (language, sec1, sec2)
+        assert ids1 == ids2 == (1,), "each point still cites the turn it came from"
+
+
+def test_a_short_turn_stays_one_bullet() -> None:
+    memo = _memo_of("en", [("dist", "We have a warehouse in Tacoma and fourteen trucks.")])
+    bullets = [b for name in MEMO_SECTIONS for b in getattr(memo, name)]
+    assert len(bullets) == 1 and "fourteen trucks" in bullets[0].text

@@ -570,6 +570,43 @@ def _mark_parting(
 
 
 _MAX_MERGE = 3
+# A turn longer than this (business characters / words) is split into points, one bullet
+# each, and a point is closed once it holds this much; a short turn stays one point.
+_LONG_TURN = {"zh": 60, "en": 45}
+_POINT_LEN = {"zh": 30, "en": 22}
+# A sentence moves its point to another section only on a cue this clear (its own rules'
+# weight, and its margin over the section of the point before it).
+_POINT_CUE, _POINT_MARGIN = 1.0, 0.5
+
+
+def _points(
+    sents: list[_Sentence], language: str, category: Category
+) -> list[tuple[Category, list[_Sentence]]]:
+    """A turn's business sentences as points: ``(section, sentences)``, in order.
+
+    One bullet per point, so a long turn reads as several short ones; and a section per
+    point, so a turn that moves from the warehouse to the payment terms puts each where it
+    belongs. A sentence without a clear cue of its own stays in the point before it.
+    """
+    business = [s for s in sents if not s.is_chatter and s.labels.content_len > 0]
+    if sum(s.labels.content_len for s in business) <= _LONG_TURN[language] or len(business) < 2:
+        return [(category, sents)]
+    points: list[tuple[Category, list[_Sentence]]] = []
+    for s in business:
+        scores = {c: s.labels.scores.get(c, 0.0) for c in MEMO_SECTIONS}
+        current = points[-1][0] if points else category
+        own: Category = max(MEMO_SECTIONS, key=lambda c: (scores[c], c == current))
+        clear = scores[own] >= _POINT_CUE and scores[own] - scores[current] >= _POINT_MARGIN
+        section = own if clear else current
+        if (
+            points
+            and points[-1][0] == section
+            and (sum(x.labels.content_len for x in points[-1][1]) < _POINT_LEN[language])
+        ):
+            points[-1][1].append(s)
+        else:
+            points.append((section, [s]))
+    return points
 
 
 def _norm(text: str) -> str:
@@ -667,12 +704,16 @@ def memo_from_labels(
 
 
 def _memo_text(
-    sents: list[_Sentence], language: str, side: str, script: str | None, questions_only: bool = False
+    sents: list[_Sentence], language: str, side: str, script: str | None, cues: tuple[str, ...] = ()
 ) -> tuple[str, tuple[str, ...]]:
-    """A segment's business sentences in memo voice (``voice``), and the rules that changed them."""
+    """A segment's business sentences in memo voice (``voice``), and the rules that changed them.
+
+    With ``cues``, only the sentences that carry one of those labels (the question, the
+    advice, the strength itself), when any does: section 5-7 quote the point, not the turn.
+    """
     keep = [s for s in sents if not s.is_chatter and s.labels.content_len > 0]
-    if questions_only:
-        keep = [s for s in keep if s.labels.has("question")] or keep
+    if cues:
+        keep = [s for s in keep if any(s.labels.has(c) for c in cues)] or keep
     used: list[str] = []
     parts = []
     for s in keep:
@@ -700,7 +741,8 @@ def _build_memo(
         if note.category == "none":
             continue
         side = sides[i]
-        text, rewrites = _memo_text(analysed[i], language, side, script)
+        points = _points(analysed[i], language, note.category)
+        text, rewrites = _memo_text(points[0][1], language, side, script)
         # The point before: the last segment with content (a back-channel in between does not count).
         j = next((k for k in range(i - 1, max(-1, i - 3), -1) if notes[k].category != "none"), i - 1)
         prev = notes[j] if j >= 0 else None
@@ -714,18 +756,26 @@ def _build_memo(
         )  # fmt: skip
         section = sections[note.category]
         labels = voice.qa_labels(language, sides[j] if j >= 0 else "unknown", script)
+        if points[0][0] != note.category:
+            answers = same_speaker = False
+            section = sections[points[0][0]]
         if not (answers and section.answer(questions, text, seg, labels, rewrites)):
-            section.add(text, seg, same_speaker, rewrites)
+            section.add(text, seg, same_speaker and len(points) == 1, rewrites)
+        for category, sents in points[1:]:
+            more, more_rules = _memo_text(sents, language, side, script)
+            sections[category].add(more, seg, False, more_rules)
         dist_side = side != "rep"
         if note.question and dist_side:
-            q_text, q_rules = _memo_text(analysed[i], language, side, script, questions_only=True)
+            q_text, q_rules = _memo_text(analysed[i], language, side, script, ("question",))
             extra["questions"].add(q_text, seg, False, q_rules)
         if note.suggestion:
-            extra["suggestions"].add(text, seg, False, rewrites)
+            advice, advice_rules = _memo_text(analysed[i], language, side, script, ("suggestion",))
+            extra["suggestions"].add(advice, seg, False, advice_rules)
         if note.strength:
-            extra["strengths"].add(text, seg, False, rewrites)
+            praise, praise_rules = _memo_text(analysed[i], language, side, script, ("strength", "reputation"))
+            extra["strengths"].add(praise, seg, False, praise_rules)
         if note.parting_question:
-            q_text, q_rules = _memo_text(analysed[i], language, side, script, questions_only=True)
+            q_text, q_rules = _memo_text(analysed[i], language, side, script, ("question",))
             parting = Bullet(q_text, (seg.id,), seg.start, rewrites=q_rules)
     return MemoContent(
         parties=sections["parties"].bullets(),
