@@ -59,6 +59,10 @@ TIMESTAMPS = True
 """Decode with Whisper's timestamp tokens (segments within a chunk). Without them (one text a
 chunk, faster-whisper's way) the 10-minute meeting kept 861 words against sequential's 950,
 Whisper skipping back-channel stretches inside chunks; with them, 992."""
+ENCODE_AT_ONCE = 2
+"""Chunks encoded in one call. The encoder does not batch on a small CPU: on 2 cores a chunk
+took 0.53 s encoded alone or in pairs, 0.76 s in fours and 0.69 s in eights (memory bound);
+so chunks are encoded in pairs and only the decoder, which does gain, sees the whole batch."""
 MIN_SPEECH_S = 1.5
 """Chunks with less speech than this are never checked (a cough, one word)."""
 
@@ -103,6 +107,8 @@ class BatchStats:
 
     chunks: int = 0
     short: int = 0
+    split: int = 0
+    """Short chunks mended by decoding their two halves (cut at the longest pause) in a batch."""
     redecoded_longer: int = 0
     details: list[str] = field(default_factory=list)
 
@@ -129,6 +135,30 @@ def chunks(samples: np.ndarray, vad: dict[str, Any], chunk_s: float = CHUNK_S) -
     if group:
         out.append(Chunk(group[0][0], group[-1][1], tuple(group)))
     return out
+
+
+def halves(chunk: Chunk, samples: np.ndarray) -> tuple[Chunk, Chunk] | None:
+    """``chunk`` cut in two at its longest pause, or at its quietest 20 ms in the middle half
+    when it is one stretch of speech; ``None`` when it is too short to cut.
+
+    Whisper stops early or loops far more often on a long chunk than on a short one, so a
+    chunk that came back short is first decoded again as two halves, in a batch with the
+    others; only a half that is still short is decoded sequentially (2-8 s each on 2 cores,
+    with the temperature fallback).
+    """
+    if chunk.speech_s < 2 * MIN_SPEECH_S:
+        return None
+    if len(chunk.speech) >= 2:
+        gaps = [chunk.speech[i + 1][0] - chunk.speech[i][1] for i in range(len(chunk.speech) - 1)]
+        k = gaps.index(max(gaps)) + 1
+        first, second = chunk.speech[:k], chunk.speech[k:]
+        return Chunk(chunk.start, first[-1][1], first), Chunk(second[0][0], chunk.end, second)
+    start, end = chunk.speech[0]
+    frame = SAMPLE_RATE // 50
+    lo, hi = start + (end - start) // 4, end - (end - start) // 4
+    energy = [float(np.square(samples[i : i + frame]).mean()) for i in range(lo, hi - frame, frame)]
+    cut = lo + frame * energy.index(min(energy)) + frame // 2
+    return Chunk(chunk.start, cut, ((start, cut),)), Chunk(cut, chunk.end, ((cut, end),))
 
 
 def count_words(text: str, language: str) -> int:
@@ -230,7 +260,10 @@ def decode_batch(
 
     audio = [samples[c.start : c.end] for c in batch]
     features = np.stack([pad_or_trim(model.feature_extractor(a)[..., :-1]) for a in audio])
-    encoded = model.encode(features)
+    steps = range(0, len(batch), ENCODE_AT_ONCE)
+    encoded = get_ctranslate2_storage(
+        np.concatenate([np.asarray(model.encode(features[k : k + ENCODE_AT_ONCE])) for k in steps])
+    )
     languages = detect(encoded) if model.model.is_multilingual else [home] * len(batch)
     out: list[Decoded | None] = [None] * len(batch)
     for language in dict.fromkeys(languages):
@@ -310,37 +343,84 @@ def segments(
     vad = kwargs["vad_parameters"]
     found = chunks(samples, vad, chunk_s)
     rates: dict[str, list[float]] = {"zh": [], "en": []}
+
+    def rate(d: Decoded) -> float:
+        return count_words(_text(d.segments), d.language) / max(d.chunk.speech_s, 1e-3)
+
     for k in range(0, len(found), batch_size):
         batch = found[k : k + batch_size]
         decoded = decode_batch(model, samples, batch, detect, home, kwargs)
         stats.chunks += len(batch)
-        mine = {
-            id(d): count_words(_text(d.segments), d.language) / max(d.chunk.speech_s, 1e-3)
-            for d in decoded
-            if d.chunk.speech_s >= MIN_SPEECH_S
-        }
+        mine = {id(d): rate(d) for d in decoded if d.chunk.speech_s >= MIN_SPEECH_S}
+        short: dict[int, str] = {}
         for d in decoded:
             others = [
                 mine[id(e)] for e in decoded if e is not d and e.language == d.language and id(e) in mine
             ]
-            failed = _failed(d) is not None
-            why = is_short(d, _expected(d.language, rates[d.language][-2 * batch_size :] + others))
-            segs = d.segments
+            expected = _expected(d.language, rates[d.language][-2 * batch_size :] + others)
+            why = is_short(d, expected)
             if why is not None:
-                stats.short += 1
-                again = _redecode(d, samples, redecode)
-                before, after = count_words(_text(segs), d.language), count_words(_text(again), d.language)
-                note = (
-                    f"chunk {d.chunk.offset:.1f}-{d.chunk.end / SAMPLE_RATE:.1f} s came back short ({why}); "
-                    f"decoded again sequentially: {before} -> {after} words"
-                )
-                logger.info(note)
-                stats.details.append(note)
-                # A failed chunk takes the sequential result (it had the temperature fallback;
-                # a loop has more words); a short one the longer of the two.
-                if after > before or (failed and again):
-                    stats.redecoded_longer += after > before
-                    segs = again
+                short[id(d)] = why
             elif id(d) in mine:
                 rates[d.language].append(mine[id(d)])
+        mended = _mend([d for d in decoded if id(d) in short], model, samples, detect, home, kwargs,
+                       batch_size, redecode, rates, stats)  # fmt: skip
+        for d in decoded:
+            if id(d) not in short:
+                yield from d.segments
+                continue
+            segs, again = d.segments, mended[id(d)]
+            before, after = count_words(_text(segs), d.language), count_words(_text(again), d.language)
+            note = (
+                f"chunk {d.chunk.offset:.1f}-{d.chunk.end / SAMPLE_RATE:.1f} s came back short "
+                f"({short[id(d)]}); decoded again: {before} -> {after} words"
+            )
+            logger.info(note)
+            stats.details.append(note)
+            # A failed chunk takes the second decoding (a loop has more words); a short one
+            # the longer of the two.
+            if after > before or (_failed(d) is not None and again):
+                stats.redecoded_longer += after > before
+                segs = again
             yield from segs
+
+
+def _mend(
+    short: list[Decoded],
+    model: Any,
+    samples: np.ndarray,
+    detect: Callable[[Any], list[Language]],
+    home: Language,
+    kwargs: dict[str, Any],
+    batch_size: int,
+    redecode: Callable[[np.ndarray, float], list[Any]],
+    rates: dict[str, list[float]],
+    stats: BatchStats,
+) -> dict[int, list[Any]]:
+    """The short chunks decoded again: their halves in a batch, then what is still short
+    (or has no halves) sequentially. Keyed by ``id`` of the short chunk's decoding."""
+    stats.short += len(short)
+    split = {id(d): halves(d.chunk, samples) for d in short}
+    parts = [h for pair in split.values() if pair for h in pair]
+    done: dict[Chunk, Decoded] = {}
+    for k in range(0, len(parts), batch_size):
+        again = decode_batch(model, samples, parts[k : k + batch_size], detect, home, kwargs)
+        done.update((p.chunk, p) for p in again)
+    out: dict[int, list[Any]] = {}
+    for d in short:
+        pair = split[id(d)]
+        if pair is None or any(h not in done for h in pair):
+            out[id(d)] = _redecode(d, samples, redecode)
+            continue
+        segs: list[Any] = []
+        whole = True
+        for h in pair:
+            half = done[h]
+            if is_short(half, _expected(half.language, rates[half.language][-2 * batch_size :])) is None:
+                segs += half.segments
+            else:
+                whole = False
+                segs += _redecode(half, samples, redecode)
+        stats.split += whole
+        out[id(d)] = segs
+    return out

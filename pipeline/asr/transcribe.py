@@ -490,7 +490,9 @@ def transcribe(
         settings[key] = effective[key]
     if options.batch_size > 0:
         b = state.batches
-        settings["batched"] = {"chunks": b.chunks, "short": b.short, "redecoded_longer": b.redecoded_longer}
+        settings["batched"] = {
+            "chunks": b.chunks, "short": b.short, "split": b.split, "redecoded_longer": b.redecoded_longer
+        }  # fmt: skip
         logger.info(
             "%s: %d chunks decoded in batches; %d came back short and were decoded again "
             "sequentially (%d of them found more words)", path, b.chunks, b.short, b.redecoded_longer,
