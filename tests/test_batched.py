@@ -217,3 +217,24 @@ def test_sequential_is_the_default_and_batched_a_setting(tmp_path: Path) -> None
     (tmp_path / "memo.toml").write_text('decoding = "parallel"\n')
     with pytest.raises(ConfigError, match="expected one of: batched, sequential"):
         load_settings(user_file=tmp_path / "memo.toml")
+
+
+def test_a_short_chunk_is_halved_at_its_longest_pause() -> None:
+    speech = ((0, 3 * SR), (int(3.2 * SR), 8 * SR), (9 * SR, 14 * SR))  # pauses of 0.2 s and 1 s
+    first, second = batched.halves(Chunk(0, 14 * SR, speech), np.zeros(14 * SR, np.float32)) or ()
+    assert (first.start, first.end, first.speech) == (0, 8 * SR, speech[:2])
+    assert (second.start, second.end, second.speech) == (9 * SR, 14 * SR, speech[2:])
+
+
+def test_one_stretch_of_speech_is_halved_at_its_quietest_moment_in_the_middle() -> None:
+    rng = np.random.default_rng(0)
+    audio = rng.normal(0, 0.3, 20 * SR).astype(np.float32)
+    audio[int(11.5 * SR) : int(11.6 * SR)] = 0.0  # a breath, inside the middle half
+    audio[int(2.0 * SR) : int(2.2 * SR)] = 0.0  # quieter and longer, but near the start: not a cut
+    first, second = batched.halves(Chunk(0, 20 * SR, ((0, 20 * SR),)), audio) or ()
+    assert 11.5 * SR <= first.end == second.start <= 11.6 * SR
+    assert first.start == 0 and second.end == 20 * SR
+
+
+def test_a_chunk_too_short_to_halve_is_decoded_again_whole() -> None:
+    assert batched.halves(Chunk(0, 2 * SR, ((0, 2 * SR),)), np.zeros(2 * SR, np.float32)) is None
