@@ -306,6 +306,7 @@ class Score:
     header_said: int = 0
     company_found: int = 0
     company_said: int = 0
+    parting_ok: int = 0
     seconds: float = 0.0
     details: list[str] = field(default_factory=list)
 
@@ -561,7 +562,31 @@ def score_meeting(meeting: Meeting, drafted: Drafted) -> Score:
         if score.han_run > 25:
             score.details.append(f"han run {score.han_run}: {str(worst.get('text', ''))[:120]}")
     score_header(meeting, drafted.notes, score)
+    score_parting(meeting, memo, segments, score)
     return score
+
+
+def score_parting(
+    meeting: Meeting, memo: dict[str, Any], segments: list[dict[str, Any]], score: Score
+) -> None:
+    """Whether the memo's parting question came from the labelled parting turn: one of its
+    segments overlaps that turn's rendered time span by at least half of the segment."""
+    labelled = [i for i, t in enumerate(meeting.script.get("turns") or ()) if t.get("parting_question")]
+    bullet = memo.get("parting_question") or None
+    if not labelled:
+        score.parting_ok = int(bullet is None)
+        return
+    turn = meeting.turns[labelled[-1]]
+    spans = {int(s["id"]): (float(s["start"]), float(s["end"])) for s in segments}
+    for sid in (bullet or {}).get("segments") or ():
+        start, end = spans.get(int(sid), (0.0, 0.0))
+        overlap = min(end, turn.end) - max(start, turn.start)
+        if end > start and overlap >= 0.5 * (end - start):
+            score.parting_ok = 1
+            return
+    said = str(meeting.script["turns"][labelled[-1]].get("text", ""))[:60]
+    found = str((bullet or {}).get("text", "–"))[:60]
+    score.details.append(f"parting: memo has {found!r}; labelled {said!r}")
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -578,6 +603,7 @@ COLUMNS = (
     "han run",
     "header",
     "co",
+    "parting",
     "draft s",
 )
 
@@ -601,6 +627,7 @@ def _row(s: Score, overall: bool = False, n: int = 1) -> list[str]:
         str(s.han_run),
         f"{s.header_found}/{s.header_said}",
         co,
+        f"{s.parting_ok}/{n}" if overall else ("yes" if s.parting_ok else "no"),
         f"{s.seconds:.0f}",
     ]
 

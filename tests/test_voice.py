@@ -24,6 +24,9 @@ def _memo(turns: list[tuple[str, str]], language: str, script: str | None = None
         ("en", None, "dist", "We have three warehouses. Can you send us samples?", "You have three warehouses. Can we send you samples?"),  # noqa: E501
         ("en", None, "dist", "What's your margin on our volume?", "What's our margin on your volume?"),
         ("en", None, "rep", "We can send you samples next week.", "We can send you samples next week."),
+        # The distributor's "my" shop, warehouse, trucks are the company's; "I" as a person stays.
+        ("zh", "hant", "dist", "我三台貨車每天跑，我倉庫四百坪，我跟你講。", "貴公司三台貨車每天跑，貴公司倉庫四百坪，我跟你講。"),  # noqa: E501
+        ("zh", "hans", "dist", "我的门市有六家。", "贵公司的门市有六家。"),
     ],
 )  # fmt: skip
 def test_each_sides_pronouns_as_the_memo_says_them(
@@ -44,6 +47,7 @@ def test_unknown_sides_keep_the_words_as_said() -> None:
         ("zh", "對，所以我們那邊有兩個倉庫。", "我們那邊有兩個倉庫。"),
         ("zh", "好的，那我先介紹一下，我們成立二十年。", "我們成立二十年。"),
         ("zh", "好像沒問題。", "好像沒問題。"),  # 好 alone is an opener; 好像 is a word
+        ("en", "Thank you, that helps. We run ten stores.", "That helps. We run ten stores."),  # not "Thank us"
     ],
 )
 def test_spoken_openers_are_dropped_and_numbers_kept(language: str, said: str, memo: str) -> None:

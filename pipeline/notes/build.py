@@ -52,6 +52,7 @@ _FIGURE = {
     ),
 }
 _JOIN = {"zh": "", "en": " "}  # how sentences are put back together
+_STATEMENT_END = ("。", "！", ".", "!")
 # The goodbyes are only looked for in the last part of a meeting.
 _FAREWELL_FROM = 0.6
 # The closing part, where the parting question is looked for, is at least this many last
@@ -401,7 +402,9 @@ def _with_backoff(
         rules = list(note.rules)
         category = note.category
         own_cue = any(not r.startswith("ctx.") for r in note.rules)
-        if pred.category != category and (not own_cue or pred.category_p >= OVERRIDE_P):
+        # Advice is never small talk: the model does not drop a point the rules found advice in.
+        keeps_advice = pred.category == "none" and note.suggestion
+        if pred.category != category and (not own_cue or pred.category_p >= OVERRIDE_P) and not keeps_advice:
             category = pred.category  # type: ignore[assignment]
             rules.append(f"model:{category}:{pred.category_p:.2f}")
         flags = {}
@@ -492,7 +495,8 @@ def _flags(
     if side != "rep":
         for s in business:
             ids = s.labels.rules.get("suggestion", ())
-            if s.labels.has("question"):
+            # A wh-word inside a statement ("work out what it costs, what it earns.") asks nothing.
+            if s.labels.has("question") and not s.text.rstrip().endswith(_STATEMENT_END):
                 # A question is advice only when it proposes something ("have you thought of…").
                 ids = s.labels.ids_of("suggestion", "propose")
             sugg_ids.extend(ids)
