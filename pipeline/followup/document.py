@@ -55,13 +55,14 @@ def open_docx(path: Path) -> DocumentObject:
         InputError: missing, or not a Word .docx file.
     """
     from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file; give the memo .docx the rep finished in Word")
     try:
         return Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
         raise InputError(f"{path}: not a Word .docx file ({e}); save it from Word as .docx") from e
 
 
