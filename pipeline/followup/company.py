@@ -22,6 +22,7 @@ Example ``company.toml``::
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from typing import Any
 
 from ..config import user_config_file
 from ..errors import ConfigError
+from ..script import to_script
+from ..types import Script
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -134,3 +137,21 @@ def load_company(path: Path | None) -> CompanyFile:
         gifts=tuple(Gift(**r) for r in _table(data.get("gifts", []), _GIFT_KEYS, f"{path}: gifts")),
     )
 
+
+
+def in_script(company: CompanyFile, script: Script | None) -> CompanyFile:
+    """The company file with its Chinese written in ``script`` (a document is in the meeting's script)."""
+    if script is None:
+        return company
+
+    def conv(text: str) -> str:
+        return to_script(text, script)
+
+    return dataclasses.replace(
+        company,
+        name=conv(company.name),
+        factory=conv(company.factory),
+        products=tuple(map(conv, company.products)),
+        markets=tuple(Market(*(conv(v) for v in dataclasses.astuple(m))) for m in company.markets),
+        gifts=tuple(Gift(conv(g.item), conv(g.quantity)) for g in company.gifts),
+    )

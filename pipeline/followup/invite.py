@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .company import CompanyFile
+from .company import CompanyFile, in_script
 from .letters import WORDS, Letterhead, header_context, template_path, write_document
 from .meeting import Meeting
 
@@ -19,6 +19,7 @@ CONTEXT_KEYS = frozenset({"date", "rep", "company", "distributor", "people", "te
 
 def build_context(meeting: Meeting, head: Letterhead, company: CompanyFile) -> dict[str, Any]:
     """Everything an invitation template may use (the template contract)."""
+    company = in_script(company, meeting.script)
     words = WORDS[meeting.key]
     gifts = [{"item": g.item, "quantity": g.quantity} for g in company.gifts]
     context = {

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..types import Bullet
-from .company import CompanyFile
+from .company import CompanyFile, in_script
 from .letters import WORDS, Letterhead, evidence, header_context, template_path, write_document
 from .meeting import Meeting
 from .rules import TOPICS, load_rules
@@ -112,6 +112,7 @@ def _advice(meeting: Meeting) -> list[dict[str, str]]:
 
 def build_context(meeting: Meeting, head: Letterhead, company: CompanyFile) -> dict[str, Any]:
     """Everything a proposal template may use, as plain values (the template contract)."""
+    company = in_script(company, meeting.script)
     memo = meeting.memo
     # Part 2 sets the distributor's business (what they said of themselves) next to our lines.
     portfolio = [b for b in (*memo.parties, *memo.strengths) if not meeting.is_ours(b)]
