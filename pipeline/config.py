@@ -136,7 +136,9 @@ def _followup(value: Any, where: str) -> FollowupSettings:
         raise ConfigError(f"{where}: followup must be a table ([followup]) of: {', '.join(names)}")
     unknown = sorted(set(value) - set(names))
     if unknown:
-        raise ConfigError(f"{where}: unknown followup setting {unknown[0]!r}; expected one of: {', '.join(names)}")
+        raise ConfigError(
+            f"{where}: unknown followup setting {unknown[0]!r}; expected one of: {', '.join(names)}"
+        )
     for key, days in value.items():
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ConfigError(f"{where}: followup.{key} must be a whole number of days (0 or more)")

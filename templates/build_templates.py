@@ -338,7 +338,8 @@ INVITATION = {
         "attn": "敬邀：",
         "hint": "提示：禮品隨函寄出（不用傳真或電子郵件）。提出兩到三個參訪日期，說明由誰接待、參觀哪些地方"
                 "（生產線、品管實驗室、研發）。寄出前請刪除提示與時間標記。",
-        "thanks": "感謝貴公司日前撥冗與我們會談。為表達我方誠摯的合作意願，隨函奉上敝公司產品，敬請惠存指教：",
+        "thanks": "感謝貴公司日前撥冗與我們會談。為表達我方誠摯的合作意願，"
+                  "隨函奉上敝公司產品，敬請惠存指教：",
         "invite": "誠摯邀請貴公司蒞臨敝公司工廠參觀指導，實地了解我們的生產流程與品質管理。工廠地址：",
         "dates": "建議參訪日期：",
         "care": "參訪期間的行程與接待由敝公司安排。期待與貴公司攜手合作。",
@@ -350,9 +351,9 @@ INVITATION = {
         "title": "Invitation to visit our factory",
         "to": "To: ",
         "attn": "Attention: ",
-        "hint": "Hint: the gift goes with this letter (by courier, never fax or e-mail). Propose two or three "
-                "dates; say who will receive them and what they will see (production line, quality lab, "
-                "R&D). Delete hints and tags before it is sent.",
+        "hint": "Hint: the gift goes with this letter (by courier, never fax or e-mail). Propose two or "
+                "three dates; say who will receive them and what they will see (production line, quality "
+                "lab, R&D). Delete hints and tags before it is sent.",
         "thanks": "Thank you again for the time you gave us at our first meeting. As a sign of how much we "
                   "wish to work with you, we are sending you our products with this letter:",
         "invite": "We would be honoured to welcome you at our factory, to see how our products are made and "
@@ -465,7 +466,8 @@ def build_proposal(key: str, out: Path) -> None:
     table = doc.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     _header_row(table, t["visits"])
-    _row_loop(table, "v", "visits", ["{{ v.outlet }}", "{{ v.shelf }}", "{{ v.competitors }}", "{{ v.observations }}"])
+    cells = ["{{ v.outlet }}", "{{ v.shelf }}", "{{ v.competitors }}", "{{ v.observations }}"]
+    _row_loop(table, "v", "visits", cells)
     _widths(table, (2.6, 2.6, 6.3, 3.5))
     _fill(doc, fill)
 
@@ -483,7 +485,8 @@ def build_proposal(key: str, out: Path) -> None:
     table = doc.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     _header_row(table, t["markets"])
-    _row_loop(table, "m", "markets", ["{{ m.territory }}", "{{ m.distributor }}", "{{ m.since }}", "{{ m.results }}"])
+    cells = ["{{ m.territory }}", "{{ m.distributor }}", "{{ m.since }}", "{{ m.results }}"]
+    _row_loop(table, "m", "markets", cells)
     _widths(table, (3.2, 3.6, 2.2, 6.0))
     doc.add_paragraph("{%p if no_markets %}")
     _fill(doc, "{{ no_markets }}")

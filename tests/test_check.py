@@ -34,7 +34,8 @@ WRITING = {
         "chatter": "嗯，今天天气很好，先喝杯茶。",
     },
     "en": {
-        "praise": "Your network of 400 contractors, your own trucks and your reputation in Denver impressed us.",
+        "praise": "Your network of 400 contractors, your own trucks and your reputation in Denver "
+        "impressed us.",
         "boss": "Mike, you look so young, and your personal charm is remarkable.",
         "thanks": "Thank you for this advice; we will follow it.",
         "answer": "Yes, I will come back to train your counter staff.",
@@ -154,7 +155,9 @@ def test_fewer_thanks_than_advice_is_flagged(drafted: dict[str, Path], tmp_path:
 
 
 @pytest.mark.parametrize("key", ["zh-Hant", "en"])
-def test_fillers_and_chatter_left_in_sections_1_to_4(drafted: dict[str, Path], key: str, tmp_path: Path) -> None:
+def test_fillers_and_chatter_left_in_sections_1_to_4(
+    drafted: dict[str, Path], key: str, tmp_path: Path
+) -> None:
     memo = fill(_copy(drafted, key, tmp_path), key)
     doc = Document(str(memo))
     bullet = next(b.paragraph for b in blocks(doc) if b.section == 2 and not b.heading)
@@ -210,7 +213,9 @@ def test_final_is_refused_while_problems_remain(drafted: dict[str, Path], tmp_pa
         final_version(memo, tmp_path / "out.docx")
     result = CliRunner().invoke(app, ["check", str(memo), "--final", "-o", str(tmp_path / "out.docx")])
     assert result.exit_code == 1 and result.output.count("\n") == 1 and "error:" in result.output
-    forced = CliRunner().invoke(app, ["check", str(memo), "--final", "-o", str(tmp_path / "f.docx"), "--force"])
+    forced = CliRunner().invoke(
+        app, ["check", str(memo), "--final", "-o", str(tmp_path / "f.docx"), "--force"]
+    )
     assert forced.exit_code == 0
     text, marks = _text_and_marks(tmp_path / "f.docx")
     assert "[TO BE WRITTEN BY THE REP]" not in text and not marks

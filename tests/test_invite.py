@@ -15,19 +15,27 @@ def text_of(path: Path) -> str:
     return "\n".join(p.text for p in Document(str(path)).paragraphs)
 
 
-def test_invitation_addresses_the_company_and_invites_the_people_met(drafted: dict[str, Path], tmp_path: Path) -> None:
+def test_invitation_addresses_the_company_and_invites_the_people_met(
+    drafted: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "invitation.docx"
     company = SAMPLES / "company.zh-hant.toml"
-    result = CliRunner().invoke(app, ["invite", str(drafted["zh-Hant"]), "-o", str(out), "--company-file", str(company)])
+    result = CliRunner().invoke(
+        app, ["invite", str(drafted["zh-Hant"]), "-o", str(out), "--company-file", str(company)]
+    )
     assert result.exit_code == 0, result.output
     text = text_of(out)
     assert "致：新安寵物 (會中聽到" in text  # the company, as heard: for the rep to check
     assert "李經理" in text  # the person met
-    assert "山嵐 貓主食罐綜合禮盒" in text and "南投縣草屯鎮" in text  # gift and factory, from the company file
+    assert (
+        "山嵐 貓主食罐綜合禮盒" in text and "南投縣草屯鎮" in text
+    )  # gift and factory, from the company file
     assert "建議參訪日期：【待業務填寫】" in text  # the dates are the rep's
 
 
-def test_the_distributor_given_wins_and_english_reads_as_a_letter(drafted: dict[str, Path], tmp_path: Path) -> None:
+def test_the_distributor_given_wins_and_english_reads_as_a_letter(
+    drafted: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "invitation.docx"
     result = CliRunner().invoke(app, [
         "invite", str(drafted["en"]), "-o", str(out), "--company-file", str(SAMPLES / "company.toml"),

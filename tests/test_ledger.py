@@ -75,9 +75,19 @@ def _cli(*args: str) -> Any:
 
 def test_followup_lists_due_steps_and_exports_ics_and_csv(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 's.sqlite'}"
-    assert _cli("mark", "Prairie Line", "meeting", "--date", "2025-03-03", "--rep", "Laura", "--db", db).exit_code == 0
-    assert _cli("mark", "新安寵物", "meeting", "--date", "2025-03-06", "--rep", "陳怡君", "--db", db).exit_code == 0
-    sent = _cli("mark", "新安寵物", "memo-sent", "--date", "2025-03-07", "--courier", "黑貓宅急便", "--db", db)
+    assert (
+        _cli(
+            "mark", "Prairie Line", "meeting", "--date", "2025-03-03", "--rep", "Laura", "--db", db
+        ).exit_code
+        == 0
+    )
+    assert (
+        _cli("mark", "新安寵物", "meeting", "--date", "2025-03-06", "--rep", "陳怡君", "--db", db).exit_code
+        == 0
+    )
+    sent = _cli(
+        "mark", "新安寵物", "memo-sent", "--date", "2025-03-07", "--courier", "黑貓宅急便", "--db", db
+    )
     assert sent.exit_code == 0, sent.output
     ics, out_csv = tmp_path / "due.ics", tmp_path / "due.csv"
     result = _cli("--db", db, "--today", "2025-03-25", "--ics", str(ics), "--csv", str(out_csv))
@@ -127,7 +137,9 @@ def test_drafted_meetings_enter_the_ledger(world: tuple[Store, dict[str, int]]) 
     assert by_name["Prairie Line"].rep == "Alice" and by_name["Prairie Line"].steps[0].date == "2025-03-03"
 
 
-def test_audit_page_supervisor_sees_every_ledger_rep_only_their_own(world: tuple[Store, dict[str, int]]) -> None:
+def test_audit_page_supervisor_sees_every_ledger_rep_only_their_own(
+    world: tuple[Store, dict[str, int]],
+) -> None:
     store, _ids = world
     ledger = Ledger(store)
     ledger.add_meetings()

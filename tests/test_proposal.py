@@ -35,10 +35,22 @@ def headings(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("key", ["zh-Hant", "en"])
-def test_proposal_has_the_five_parts_with_evidence(drafted: dict[str, Path], key: str, tmp_path: Path) -> None:
+def test_proposal_has_the_five_parts_with_evidence(
+    drafted: dict[str, Path], key: str, tmp_path: Path
+) -> None:
     out = tmp_path / "proposal.docx"
     result = CliRunner().invoke(
-        app, ["proposal", str(drafted[key]), "-o", str(out), "--company-file", str(COMPANY[key]), "--rep", "陳怡君"]
+        app,
+        [
+            "proposal",
+            str(drafted[key]),
+            "-o",
+            str(out),
+            "--company-file",
+            str(COMPANY[key]),
+            "--rep",
+            "陳怡君",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert len(headings(out)) == 5
@@ -57,7 +69,9 @@ def test_proposal_has_the_five_parts_with_evidence(drafted: dict[str, Path], key
         assert "養貓的多還是養狗的多" in parts[1]
         assert "三百多家寵物店" in parts[2] and "山嵐 貓主食罐" in parts[2]
         assert "競品與價格" in parts[3] and "進口" in parts[3]
-        assert re.search(r"上市時機\n.*過年前", parts[4]) and re.search(r"首批品項\n.*不要推太多口味", parts[4])
+        assert re.search(r"上市時機\n.*過年前", parts[4]) and re.search(
+            r"首批品項\n.*不要推太多口味", parts[4]
+        )
         assert "中彰寵物用品行" in parts[5]
     # our own introduction is not taken for a competitor
     assert not any(w in parts[3] for w in ("Bluecrest started", "我司青嶺"))

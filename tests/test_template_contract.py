@@ -114,7 +114,8 @@ def test_followup_template_uses_only_context_variables(kind: str, key: str) -> N
     keys = proposal.CONTEXT_KEYS if kind == "proposal" else invite.CONTEXT_KEYS
     used = template_variables(followup_template(kind, key))
     assert used <= keys, used - keys
-    wanted = {"market", "portfolio", "visits", "advice", "markets"} if kind == "proposal" else {"gifts", "factory"}
+    parts = {"market", "portfolio", "visits", "advice", "markets"}
+    wanted = parts if kind == "proposal" else {"gifts", "factory"}
     assert wanted | {"distributor", "rep"} <= used
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ..asr.audio import AUDIO_SUFFIXES
+from ..config import FollowupSettings
 from ..memo.render import clock
 from ..outputs import is_transcript
-from ..config import FollowupSettings
 from ..runs.ledger import STEPS, Entry, next_due
 from ..runs.store import LOW_CONFIDENCE
 from ..types import MEMO_SECTIONS, Segment, Transcript

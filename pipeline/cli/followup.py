@@ -30,11 +30,14 @@ def check(
     memo: Annotated[Path, typer.Argument(help="The memo .docx the rep finished in Word.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print {ready, problems[]} as JSON.")] = False,
     final: Annotated[
-        bool, typer.Option("--final", help="Write the print version: hints, highlights, markers, [mm:ss] out.")
+        bool,
+        typer.Option("--final", help="Write the print version: hints, highlights, markers, [mm:ss] out."),
     ] = False,
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="The print version's file (with --final); default: NAME.final.docx."),
+        typer.Option(
+            "--output", "-o", help="The print version's file (with --final); default: NAME.final.docx."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write the print version despite problems.")] = False,
 ) -> None:
@@ -56,7 +59,9 @@ def check(
         from ..followup.final import final_version
 
         if final:
-            out = output or memo.with_name(memo.name.removesuffix(".docx").removesuffix(".memo") + ".final.docx")
+            out = output or memo.with_name(
+                memo.name.removesuffix(".docx").removesuffix(".memo") + ".final.docx"
+            )
             result = final_version(memo, out, force=force)
             for line in result.lines():
                 typer.echo(f"warning: {line}", err=True)
@@ -68,7 +73,9 @@ def check(
         else:
             for line in result.lines():
                 typer.echo(line)
-            typer.echo(f"{memo}: {'ready to print' if result.ready else f'{len(result.problems)} problem(s)'}")
+            typer.echo(
+                f"{memo}: {'ready to print' if result.ready else f'{len(result.problems)} problem(s)'}"
+            )
         if not result.ready:
             raise typer.Exit(1)
 
@@ -105,7 +112,9 @@ def proposal(
     meeting: MeetingArg,
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="The proposal .docx; default: NAME.proposal.docx beside the notes."),
+        typer.Option(
+            "--output", "-o", help="The proposal .docx; default: NAME.proposal.docx beside the notes."
+        ),
     ] = None,
     rep: RepOpt = None,
     company: CompanyOpt = None,
@@ -136,7 +145,9 @@ def proposal(
         counts = " ".join(f"{k}={v}" for k, v in result.evidence.items())
         typer.echo(f"{result.path}  ({result.language}; evidence {counts})")
         if firm.path is None:
-            typer.echo("warning: no company file: part 5 is marked for the rep (see --company-file)", err=True)
+            typer.echo(
+                "warning: no company file: part 5 is marked for the rep (see --company-file)", err=True
+            )
 
     common.run(go)
 
@@ -176,7 +187,9 @@ def invite(
         )
         typer.echo(str(path))
         if firm.path is None:
-            typer.echo("warning: no company file: gift items and factory address are marked for the rep", err=True)
+            typer.echo(
+                "warning: no company file: gift items and factory address are marked for the rep", err=True
+            )
 
     common.run(go)
 
@@ -236,8 +249,17 @@ def followup(
             store.close()
         for d in due:
             late = d.overdue_days(day)
-            when = f"{late} day(s) overdue" if late > 0 else "due today" if late == 0 else f"due in {-late} day(s)"
-            typer.echo(f"{d.due}  {d.distributor}  ({d.rep}): {d.title}; {when} (last: {d.after.step} {d.after.date})")
+            when = (
+                f"{late} day(s) overdue"
+                if late > 0
+                else "due today"
+                if late == 0
+                else f"due in {-late} day(s)"
+            )
+            typer.echo(
+                f"{d.due}  {d.distributor}  ({d.rep}): {d.title}; {when} "
+                f"(last: {d.after.step} {d.after.date})"
+            )
         if not due:
             typer.echo("nothing due")
         export(due, day, ics=ics, csv_path=csv)

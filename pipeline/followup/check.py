@@ -118,7 +118,8 @@ def _heard(doc_blocks: list[Block], rules: Rules) -> list[Problem]:
                 for hit in rules.hits(kind, b.text):
                     problems.append(Problem(
                         section, kind,
-                        f"{_name(doc_blocks, section)}{what} left: {hit.text.strip()!r} in {_clean(b.text)[:60]!r}",
+                        f"{_name(doc_blocks, section)}{what} left: {hit.text.strip()!r} "
+                        f"in {_clean(b.text)[:60]!r}",
                         hit.rule,
                     ))  # fmt: skip
     return problems
@@ -170,7 +171,9 @@ def _questions(doc_blocks: list[Block], rules: Rules) -> list[_Question]:
                 found[-1].answer += text[label.end :]
             continue
         is_question = (
-            "list number" in styles or _QUESTION_END.search(_clean(text)) or rules.first("parting_label", text)
+            "list number" in styles
+            or _QUESTION_END.search(_clean(text))
+            or rules.first("parting_label", text)
         )
         if is_question:
             found.append(_Question(_clean(text), rules.first("parting_label", text) is not None))

@@ -117,7 +117,9 @@ def load_company(path: Path | None) -> CompanyFile:
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such company file; check the path or leave --company-file out") from None
+        raise ConfigError(
+            f"{path}: no such company file; check the path or leave --company-file out"
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot be read ({e})") from e
     except tomllib.TOMLDecodeError as e:
@@ -136,7 +138,6 @@ def load_company(path: Path | None) -> CompanyFile:
         markets=tuple(Market(**r) for r in _table(data.get("markets", []), _MARKET_KEYS, f"{path}: markets")),
         gifts=tuple(Gift(**r) for r in _table(data.get("gifts", []), _GIFT_KEYS, f"{path}: gifts")),
     )
-
 
 
 def in_script(company: CompanyFile, script: Script | None) -> CompanyFile:

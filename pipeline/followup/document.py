@@ -80,10 +80,15 @@ def is_heading1(paragraph: Paragraph) -> bool:
     if any(name in ("heading 1", "heading1") for name in _style_chain(paragraph)):
         return True
     ppr = paragraph._p.pPr
-    level = ppr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}outlineLvl") if ppr is not None else None
-    return level is not None and level.get(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val"
-    ) == "0"
+    level = (
+        ppr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}outlineLvl")
+        if ppr is not None
+        else None
+    )
+    return (
+        level is not None
+        and level.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val") == "0"
+    )
 
 
 def is_hint(paragraph: Paragraph) -> bool:

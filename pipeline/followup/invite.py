@@ -24,7 +24,8 @@ def build_context(meeting: Meeting, head: Letterhead, company: CompanyFile) -> d
     gifts = [{"item": g.item, "quantity": g.quantity} for g in company.gifts]
     context = {
         **header_context(meeting, head, company.name),
-        "gifts": gifts or [{"item": words["fill"] if company.path else words["no_company_file"], "quantity": ""}],
+        "gifts": gifts
+        or [{"item": words["fill"] if company.path else words["no_company_file"], "quantity": ""}],
         "factory": company.factory or (words["fill"] if company.path else words["no_company_file"]),
     }
     assert set(context) == CONTEXT_KEYS

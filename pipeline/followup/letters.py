@@ -73,7 +73,7 @@ WORDS: dict[str, dict[str, Any]] = {
 
 
 def template_path(kind: str, key: str, template_dir: Path | None = None) -> Path:
-    """The ``kind`` template (``proposal``, ``invitation``) of one language; ``TemplateError`` when missing."""
+    """The ``kind`` template (``proposal``, ``invitation``) of a language; ``TemplateError`` if missing."""
     name = f"{kind}.{key}.docx"
     path = template_dir / name if template_dir else package_file(TEMPLATES_PACKAGE, name)
     if not path.is_file():
@@ -124,4 +124,4 @@ def write_document(context: dict[str, Any], template: Path, out: Path) -> None:
 
     buf = io.BytesIO()
     render_memo(context, template, buf)  # the memo's renderer: autoescaped, one error type
-    write_with(Path(out), lambda f: f.write(buf.getvalue()))
+    write_with(Path(out), lambda f: f.writelines([buf.getvalue()]))

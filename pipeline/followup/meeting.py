@@ -94,7 +94,9 @@ def _rep_segments(transcript: dict[str, Any], sides: Sides | None) -> frozenset[
     if sides is None or not sides.rep:
         return frozenset()
     try:
-        return frozenset(int(s["id"]) for s in transcript.get("segments") or () if s.get("speaker") == sides.rep)
+        return frozenset(
+            int(s["id"]) for s in transcript.get("segments") or () if s.get("speaker") == sides.rep
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         return frozenset()
 
@@ -105,8 +107,10 @@ def _script(transcript: dict[str, Any], language: str, memo: MemoContent) -> Scr
         return None
     script = transcript.get("script")
     if script in ("hant", "hans"):
-        return script  # type: ignore[no-any-return]
-    text = "".join(b.text for name in ("parties", "market", "product", "concerns") for b in memo.section(name))
+        return "hans" if script == "hans" else "hant"
+    text = "".join(
+        b.text for name in ("parties", "market", "product", "concerns") for b in memo.section(name)
+    )
     return "hans" if text and is_in_script(text, "hans") and not is_in_script(text, "hant") else "hant"
 
 

@@ -102,7 +102,9 @@ def _compile(rule_id: str, pattern: str, language: str, where: str) -> re.Patter
     try:
         return re.compile(pattern, re.IGNORECASE | re.MULTILINE)
     except re.error as e:
-        raise RuleError(f"{where}: rule {rule_id!r} has a bad pattern ({e}); fix the regular expression") from e
+        raise RuleError(
+            f"{where}: rule {rule_id!r} has a bad pattern ({e}); fix the regular expression"
+        ) from e
 
 
 @functools.lru_cache(maxsize=4)
@@ -127,7 +129,9 @@ def load_rules(language: str) -> Rules:
             raise RuleError(f"{where}: the id {rule_id!r} is used twice; give each rule its own")
         seen.add(rule_id)
         if kind not in KINDS:
-            raise RuleError(f"{where}: kind {kind!r} is not known; expected one of: {', '.join(sorted(KINDS))}")
+            raise RuleError(
+                f"{where}: kind {kind!r} is not known; expected one of: {', '.join(sorted(KINDS))}"
+            )
         topic = item.get("topic", "")
         if (kind == "topic") != bool(topic) or (topic and topic not in TOPICS):
             raise RuleError(f"{where}: a topic rule names one of: {', '.join(TOPICS)} (and only those do)")

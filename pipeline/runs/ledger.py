@@ -223,7 +223,9 @@ class Ledger:
 
     def _distributor_id(self, conn: sa.Connection, name: str, rep: str) -> int:
         key = distributor_key(name)
-        found = conn.execute(sa.select(followup_distributors.c.id).where(followup_distributors.c.key == key)).scalar()
+        found = conn.execute(
+            sa.select(followup_distributors.c.id).where(followup_distributors.c.key == key)
+        ).scalar()
         if found is not None:
             return int(found)
         if not rep.strip():
@@ -272,7 +274,9 @@ class Ledger:
             )
         order = {name: n for n, name in enumerate(STEPS)}
         return [
-            Entry(int(h.id), h.name, h.rep, tuple(sorted(by_id.get(int(h.id), []), key=lambda s: order[s.step])))
+            Entry(
+                int(h.id), h.name, h.rep, tuple(sorted(by_id.get(int(h.id), []), key=lambda s: order[s.step]))
+            )
             for h in heads
         ]
 
@@ -280,7 +284,9 @@ class Ledger:
         """One distributor's ledger, by name (case, spacing and script do not count)."""
         key = distributor_key(name)
         with self.engine.connect() as conn:
-            found = conn.execute(sa.select(followup_distributors.c.name).where(followup_distributors.c.key == key)).scalar()
+            found = conn.execute(
+                sa.select(followup_distributors.c.name).where(followup_distributors.c.key == key)
+            ).scalar()
         if found is None:
             return None
         return next((e for e in self.entries() if e.name == found), None)
@@ -290,7 +296,9 @@ class Ledger:
     ) -> list[Due]:
         """The next steps due by ``today`` + ``within`` days, the most overdue first."""
         horizon = today + dt.timedelta(days=within)
-        found = [d for e in self.entries(rep) if (d := next_due(e, intervals)) is not None and d.due <= horizon]
+        found = [
+            d for e in self.entries(rep) if (d := next_due(e, intervals)) is not None and d.due <= horizon
+        ]
         return sorted(found, key=lambda d: (d.due, d.distributor))
 
 
@@ -300,8 +308,9 @@ def to_csv(due: list[Due], today: dt.date) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["distributor", "rep", "step", "task", "due", "days_overdue", "last_step", "last_date"])
     for d in due:
-        writer.writerow([d.distributor, d.rep, d.step, d.title, d.due.isoformat(), max(d.overdue_days(today), 0),
-                         d.after.step, d.after.date])  # fmt: skip
+        late = max(d.overdue_days(today), 0)
+        row = [d.distributor, d.rep, d.step, d.title, d.due.isoformat(), late, d.after.step, d.after.date]
+        writer.writerow(row)
     return buf.getvalue()
 
 
@@ -330,6 +339,6 @@ def export(due: list[Due], today: dt.date, *, ics: Path | None = None, csv_path:
     """Write the due steps as .ics and/or .csv (atomically)."""
     if ics is not None:
         data = to_ics(due, today)
-        write_with(ics, lambda f: f.write(data))
+        write_with(ics, lambda f: f.writelines([data]))
     if csv_path is not None:
         write_text(csv_path, to_csv(due, today))
