@@ -293,6 +293,7 @@ PROPOSAL = {
         "advice": ("項目", "會中聽到的建議", "我方計畫"),
         "markets": ("區域", "經銷商", "合作起始", "成果"),
         "closing": "敬請指教",
+        "signature": "{{ company }}　{{ rep }} 敬上",
         "page": ("第 ", " 頁，共 ", " 頁"),
     },
     "en": {
@@ -327,6 +328,7 @@ PROPOSAL = {
         "advice": ("Topic", "Advice heard", "Our plan"),
         "markets": ("Territory", "Distributor", "Since", "Results"),
         "closing": "We look forward to your reply.",
+        "signature": "{{ rep }}, {{ company }}",
         "page": ("Page ", " of ", ""),
     },
 }  # fmt: skip
@@ -495,7 +497,7 @@ def build_proposal(key: str, out: Path) -> None:
 
     doc.add_paragraph()
     doc.add_paragraph(t["closing"])
-    doc.add_paragraph("{{ rep }}, {{ company }}")
+    doc.add_paragraph(t["signature"])
     doc.save(str(out))
 
 

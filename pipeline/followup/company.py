@@ -141,8 +141,12 @@ def load_company(path: Path | None) -> CompanyFile:
 
 
 def in_script(company: CompanyFile, script: Script | None) -> CompanyFile:
-    """The company file with its Chinese written in ``script`` (a document is in the meeting's script)."""
-    if script is None:
+    """The company file with its Chinese in Simplified for a zh-Hans meeting (a document keeps one script).
+
+    Only that way: converting to Traditional would also rewrite characters that are right in
+    Taiwan usage as written (台中 would become 臺中), so a zh-Hant document keeps the file's text.
+    """
+    if script != "hans":
         return company
 
     def conv(text: str) -> str:
