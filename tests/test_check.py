@@ -78,9 +78,10 @@ def fill(memo: Path, key: str, *, praise: str = "praise", thanks: int | None = N
         elif b.section == 5:
             _set(b.paragraph, words[praise])
         elif b.section == 6:
-            advice = len(json.loads(memo.with_name(memo.name.replace(".memo.docx", ".notes.json"))
-                                    .read_text("utf-8"))["memo"]["suggestions"])  # fmt: skip
-            _set(b.paragraph, " ".join([words["thanks"]] * (advice if thanks is None else thanks)))
+            if thanks is None:  # one thanks per piece of advice in the notes beside the memo
+                notes = memo.with_name(memo.name.replace(".memo.docx", ".notes.json"))
+                thanks = len(json.loads(notes.read_text("utf-8"))["memo"]["suggestions"])
+            _set(b.paragraph, " ".join([words["thanks"]] * thanks))
         elif b.section == 7:
             label = rules.first("answer_label", b.text)
             head = b.text[: label.end] if label else ""
@@ -226,3 +227,11 @@ def test_a_file_that_is_not_a_docx_is_one_line(tmp_path: Path) -> None:
     bad.write_text("not a zip")
     result = CliRunner().invoke(app, ["check", str(bad)])
     assert result.exit_code == 1 and result.output.startswith("error:") and "Traceback" not in result.output
+
+
+def test_without_the_notes_the_advice_is_counted_from_the_quotes(
+    drafted: dict[str, Path], tmp_path: Path
+) -> None:
+    memo = Path(shutil.copy(_memo_of(drafted["en"]), tmp_path / "finished.docx"))  # no notes beside
+    fill(memo, "en", thanks=1)
+    assert [(p.section, p.kind) for p in check_memo(memo).problems] == [(6, "few_thanks")]

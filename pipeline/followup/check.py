@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..types import MemoContent
-from .document import TIME_TAG, Block, blocks, heading_text, language_of, open_docx
+from .document import TIME_TAG, Block, blocks, heading_text, is_hint, language_of, open_docx
 from .rules import Rules, load_rules
 
 SECTIONS = 7
@@ -79,14 +79,14 @@ def advice_heard(memo_path: Path, doc_blocks: list[Block], rules: Rules) -> int:
     notes = _notes_beside(memo_path)
     if notes is not None:
         return len(notes.suggestions)
-    quoted = [b for b in doc_blocks if b.section == THANKS and b.hint and not b.paragraph.runs[0].italic]
+    quoted = [b for b in doc_blocks if b.section == THANKS and b.hint and not is_hint(b.paragraph)]
     return sum(1 for b in quoted if b.text.strip() and not rules.hits("marker", b.text))
 
 
 def _notes_beside(memo_path: Path) -> MemoContent | None:
     """The memo content of ``NAME.notes.json`` beside ``NAME.memo.docx``, if it is there."""
-    name = memo_path.name
-    for suffix in (".memo.docx", ".final.docx", ".docx"):
+    name, stem = memo_path.name, memo_path.stem
+    for suffix in (".memo.docx", ".final.docx"):
         if name.endswith(suffix):
             stem = name[: -len(suffix)]
             break
