@@ -46,6 +46,15 @@ _EXPORTS = {
     "transcribe": "asr.transcribe",
     "to_script": "script",
     "write_json": "outputs",
+    "check_memo": "followup.check",
+    "final_version": "followup.final",
+    "load_meeting": "followup.meeting",
+    "write_proposal": "followup.proposal",
+    "write_invitation": "followup.invite",
+    "Letterhead": "followup.letters",
+    "load_company": "followup.company",
+    "Ledger": "runs.ledger",
+    "NotReadyError": "errors",
 }
 _RENAMED = {"load_audio": "load"}
 
@@ -57,11 +66,14 @@ __all__ = [
     "DraftOptions",
     "DraftResult",
     "InputError",
+    "Ledger",
+    "Letterhead",
     "MemoContent",
     "MemoDetails",
     "MemoError",
     "ModelError",
     "NoSpeechError",
+    "NotReadyError",
     "Notes",
     "NotesOptions",
     "OutputError",
@@ -74,9 +86,13 @@ __all__ = [
     "__version__",
     "assemble_embedded_model",
     "build_notes",
+    "check_memo",
     "draft",
     "draft_many",
+    "final_version",
     "load_audio",
+    "load_company",
+    "load_meeting",
     "load_transcript",
     "output_paths",
     "problems",
@@ -84,7 +100,9 @@ __all__ = [
     "to_srt",
     "transcribe",
     "verify_model_dir",
+    "write_invitation",
     "write_json",
+    "write_proposal",
 ]
 
 
@@ -109,12 +127,21 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         MemoError,
         ModelError,
         NoSpeechError,
+        NotReadyError,
         OutputError,
         TemplateError,
     )
+    from .followup.check import check_memo
+    from .followup.company import load_company
+    from .followup.final import final_version
+    from .followup.invite import write_invitation
+    from .followup.letters import Letterhead
+    from .followup.meeting import load_meeting
+    from .followup.proposal import write_proposal
     from .memo.render import MemoDetails
     from .memo.srt import to_srt
     from .notes.build import NotesOptions, build_notes
     from .outputs import output_paths, write_json
+    from .runs.ledger import Ledger
     from .script import to_script
     from .types import Bullet, MemoContent, Notes, Segment, SegmentNote, Transcript, Word

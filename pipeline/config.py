@@ -16,6 +16,12 @@ Example ``memo.toml``::
     inbox = "~/Recordings"
     outbox = "~/Recordings/memos"
     database = "~/memo.sqlite" # or postgresql+psycopg://user@host/memo
+
+    [followup]                 # when a follow-up step is due (`memo followup`)
+    memo_working_days = 2      # memo sent, working days after the meeting
+    proposal_days = 14         # cooperation proposal, days after the memo was sent
+    decision_days = 14         # product gift and invitation, days after the proposal
+    visit_days = 30            # factory visit, days after the gift; then a decision every decision_days
 """
 
 from __future__ import annotations
@@ -42,6 +48,28 @@ CONFIG_NAME = "memo.toml"
 
 
 @dataclass(frozen=True)
+class FollowupSettings:
+    """When each follow-up step is due, counted from the step before (``[followup]`` in memo.toml).
+
+    Attributes:
+        memo_working_days: the memo goes out this many working days (Mon–Fri) after the meeting.
+        proposal_days: the cooperation proposal, this many days after the memo was sent.
+        decision_days: no decision this many days after the proposal: the gift and invitation
+            are due; after the factory visit, the rep asks again every ``decision_days``.
+        visit_days: the factory visit, this many days after the gift was sent.
+    """
+
+    memo_working_days: int = 2
+    proposal_days: int = 14
+    decision_days: int = 14
+    visit_days: int = 30
+
+    def describe(self) -> str:
+        """``memo_working_days=2, proposal_days=14, …`` for ``memo config``."""
+        return ", ".join(f"{f.name}={getattr(self, f.name)}" for f in dataclasses.fields(self))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Effective settings of ``memo draft``, ``batch`` and ``watch``.
 
@@ -59,6 +87,7 @@ class Settings:
         inbox: the drop folder ``memo watch`` uses when none is given.
         outbox: where memos go; ``None`` means the command's own default.
         database: an SQLite file path or a database URL; ``None`` is the default file.
+        followup: when follow-up steps are due (the ``[followup]`` table).
         sources: for each field, where its value came from.
     """
 
@@ -74,6 +103,7 @@ class Settings:
     inbox: Path | None = None
     outbox: Path | None = None
     database: str | None = None
+    followup: FollowupSettings = field(default_factory=FollowupSettings)
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def source(self, name: str) -> str:
@@ -100,7 +130,24 @@ def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def _followup(value: Any, where: str) -> FollowupSettings:
+    names = [f.name for f in dataclasses.fields(FollowupSettings)]
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: followup must be a table ([followup]) of: {', '.join(names)}")
+    unknown = sorted(set(value) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown followup setting {unknown[0]!r}; expected one of: {', '.join(names)}"
+        )
+    for key, days in value.items():
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ConfigError(f"{where}: followup.{key} must be a whole number of days (0 or more)")
+    return FollowupSettings(**value)
+
+
 def _coerce(name: str, value: Any, where: str, base: Path) -> Any:
+    if name == "followup":
+        return _followup(value, where)
     if name == "glossary":
         if isinstance(value, str):
             value = [value]
@@ -225,6 +272,8 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
         value = getattr(settings, name)
         if name == "glossary":
             shown = ", ".join(value) if value else "(none)"
+        elif name == "followup":
+            shown = value.describe()
         elif value is None or value == "":
             shown = "(auto)" if name == "language" else "(not set)"
         elif name == "database":

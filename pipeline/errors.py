@@ -45,3 +45,11 @@ class AuditError(MemoError):
 
 class RuleError(MemoError, ValueError):
     """A rule file is malformed; the message names the file, line and fix."""
+
+
+class NotReadyError(MemoError):
+    """A finished memo still has problems (``memo check``), so no print version is made."""
+
+
+class LedgerError(MemoError):
+    """A follow-up ledger step that cannot be recorded (unknown step or distributor, bad date)."""

@@ -85,3 +85,52 @@ def world(built_store: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[
     store = Store(f"sqlite:///{db}")
     yield store, built_store[1]
     store.close()
+
+
+def sample_transcript(name: str, script: str | None = None) -> Any:
+    """The scripted turns of ``samples/<name>.json`` as a transcript (speakers ``rep``/``dist``), no model.
+
+    ``script="hans"`` writes the Chinese turns in Simplified characters.
+    """
+    import json
+
+    from pipeline.script import to_script
+    from pipeline.types import Segment, Source, Transcript
+
+    data = json.loads((SAMPLES / f"{name}.json").read_text("utf-8"))
+    segs = []
+    for i, turn in enumerate(data["turns"]):
+        text = to_script(turn["text"], script) if script else turn["text"]  # type: ignore[arg-type]
+        segs.append(Segment(i, i * 6.0, i * 6.0 + 5.5, text, turn["speaker"]))
+    return Transcript(
+        language=data["language"],
+        segments=tuple(segs),
+        script=script or data.get("script"),
+        source=Source(str(SAMPLES / f"{name}.wav"), "0" * 64, len(segs) * 6.0),
+    )
+
+
+@pytest.fixture(scope="session")
+def drafted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The samples' scripted turns drafted once (real notes and memo, no model): the notes JSON by key.
+
+    Keys: ``zh-Hant``, ``zh-Hans`` and ``en``; each memo, transcript and notes lie side by side.
+    """
+    from pipeline.draft import DraftOptions, draft_transcript
+    from pipeline.memo.render import MemoDetails
+
+    out = tmp_path_factory.mktemp("drafted")
+    found = {}
+    for key, name, script in (("zh-Hant", "zh-hant-meeting", None), ("zh-Hans", "zh-hant-meeting", "hans"),
+                              ("en", "en-meeting", None)):  # fmt: skip
+        folder = out / key
+        transcript = sample_transcript(name, script)
+        source = folder / f"{name}.transcript.json"
+        folder.mkdir()
+        from pipeline.outputs import write_json
+
+        write_json(source, transcript.to_dict())
+        details = MemoDetails(rep="Demo Rep", company="Demo Manufacturing", date="2025-03-03")
+        _notes, paths = draft_transcript(transcript, source, DraftOptions(details=details, outdir=folder))
+        found[key] = paths["notes"]
+    return found

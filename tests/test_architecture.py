@@ -23,6 +23,7 @@ FLOORS = {
     "audit": 7,
     "runs": 6,
     "draft": 5,
+    "followup": 5,  # after the memo: check, print version, proposal, invitation (reads notes, uses memo)
     "speakers": 4,  # speakers read audio through asr
     "asr": 3,
     "notes": 3,

@@ -100,3 +100,46 @@ def test_a_missing_template_says_how_to_fix(tmp_path: Path) -> None:
 
     with pytest.raises(TemplateError, match="--templates"):
         template_path("en", tmp_path)
+
+
+# -- the follow-up documents: the proposal and the invitation --------------------------------
+
+
+@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("kind", ["proposal", "invitation"])
+def test_followup_template_uses_only_context_variables(kind: str, key: str) -> None:
+    from pipeline.followup import invite, proposal
+    from pipeline.followup.letters import template_path as followup_template
+
+    keys = proposal.CONTEXT_KEYS if kind == "proposal" else invite.CONTEXT_KEYS
+    used = template_variables(followup_template(kind, key))
+    assert used <= keys, used - keys
+    parts = {"market", "portfolio", "visits", "advice", "markets"}
+    wanted = parts if kind == "proposal" else {"gifts", "factory"}
+    assert wanted | {"distributor", "rep"} <= used
+
+
+@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("kind", ["proposal", "invitation"])
+def test_followup_template_is_a4_with_binding_margin_and_page_numbers(kind: str, key: str) -> None:
+    from pipeline.followup.letters import template_path as followup_template
+
+    section = Document(str(followup_template(kind, key))).sections[0]
+    assert abs(section.page_width - Cm(21.0)) < Cm(0.05) and section.gutter >= Cm(0.5)
+    assert "PAGE" in section.footer._element.xml
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_proposal_template_has_five_heading1_parts(key: str) -> None:
+    from pipeline.followup.letters import template_path as followup_template
+
+    doc = Document(str(followup_template("proposal", key)))
+    assert sum(p.style.name == "Heading 1" for p in doc.paragraphs) == 5
+
+
+def test_a_missing_followup_template_says_how_to_fix(tmp_path: Path) -> None:
+    from pipeline.errors import TemplateError
+    from pipeline.followup.letters import template_path as followup_template
+
+    with pytest.raises(TemplateError, match="--templates"):
+        followup_template("proposal", "en", tmp_path)

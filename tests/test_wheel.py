@@ -66,3 +66,18 @@ def test_a_wheel_installed_elsewhere_drafts_a_memo_from_another_folder(tmp_path:
         cwd=work, env={**env, "XDG_DATA_HOME": str(tmp_path / "data")}, capture_output=True, text=True,
     )  # fmt: skip
     assert where.stdout.strip() == str(tmp_path / "data" / "meeting-memo" / "models"), where.stderr
+    # The follow-up commands find their templates and rules in the wheel too.
+    for args, code_wanted in (
+        (["proposal", "out/t.notes.json", "-o", "p.docx"], 0),
+        (["check", "out/t.memo.docx"], 1),
+    ):
+        after = subprocess.run(
+            [sys.executable, "-S", "-c", code, *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert after.returncode == code_wanted, after.stderr
+    assert (work / "p.docx").stat().st_size > 5000

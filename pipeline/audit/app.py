@@ -33,8 +33,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..config import FollowupSettings
 from ..errors import AuditError, MemoError, StoreError
 from ..memo.srt import to_srt
+from ..runs.ledger import STEPS, Ledger
 from ..runs.store import Store
 from ..types import CATEGORIES
 from . import auth, sessions, views
@@ -75,7 +77,11 @@ class _SecurityHeaders:
 
 
 def create_app(
-    store: Store, *, clock: Callable[[], float] = time.time, hasher: PasswordHasher | None = None
+    store: Store,
+    *,
+    clock: Callable[[], float] = time.time,
+    hasher: PasswordHasher | None = None,
+    followup: FollowupSettings | None = None,
 ) -> Starlette:
     """The audit web application over an open run store.
 
@@ -83,8 +89,11 @@ def create_app(
         store: the run store (migrated: it holds the audit tables and the sessions).
         clock: seconds since the epoch, for session expiry and sign-in waits (tests pass a fake).
         hasher: checks passwords (default: argon2 with its default parameters).
+        followup: when follow-up steps are due (memo.toml ``[followup]``; default: the defaults).
     """
     audit = AuditStore(store)
+    ledger = Ledger(store)
+    intervals = followup or FollowupSettings()
     live = sessions.Sessions(audit, clock)
     throttle = Throttle(clock)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -255,6 +264,13 @@ def create_app(
             rows = [r for r in rows if r["reasons"]]
         return page(request, "meetings.html", rows=rows, f=f, reps=reps, error="")
 
+    async def followup_page(request: Request) -> Response:
+        """Each distributor's follow-up ledger: a supervisor sees every rep's, a rep only their own."""
+        user = login_required(request)
+        today = dt.datetime.fromtimestamp(clock(), dt.timezone.utc).date()
+        rows = views.ledger_rows(ledger.entries(rep=auth.ledger_rep(user)), intervals, today)
+        return page(request, "followup.html", rows=rows, steps=STEPS, today=today.isoformat())
+
     async def meeting(request: Request) -> Response:
         user, m = visible(request)
         return meeting_page(request, user, m, message=views.message(request.query_params.get("msg")))
@@ -362,6 +378,7 @@ def create_app(
         Route("/account", account),
         Route("/account/password", change_password, methods=["POST"]),
         Route("/", meetings),
+        Route("/followup", followup_page),
         Route("/meetings/{rid:int}", meeting),
         Route("/meetings/{rid:int}/audio", audio),
         Route("/meetings/{rid:int}/download.{kind:str}", download),

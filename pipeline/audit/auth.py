@@ -125,3 +125,8 @@ def can_edit(user: AuditUser) -> bool:
 def csrf_ok(expected: str | None, sent: object) -> bool:
     """True when ``sent`` is the expected CSRF token (compared in constant time)."""
     return bool(expected) and isinstance(sent, str) and hmac.compare_digest(str(expected), sent)
+
+
+def ledger_rep(user: AuditUser) -> str | None:
+    """Whose follow-up ledger ``user`` sees: ``None`` (every rep's) for a supervisor, else their own."""
+    return None if user.role == "supervisor" else user.rep

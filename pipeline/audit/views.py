@@ -6,14 +6,17 @@ autoescaping, so a ``<script>`` in a transcript shows as text.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..asr.audio import AUDIO_SUFFIXES
+from ..config import FollowupSettings
 from ..memo.render import clock
 from ..outputs import is_transcript
+from ..runs.ledger import STEPS, Entry, next_due
 from ..runs.store import LOW_CONFIDENCE
 from ..types import MEMO_SECTIONS, Segment, Transcript
 from .store import REVIEW_STATES, AuditMeeting
@@ -206,3 +209,22 @@ def memo_sections(notes: dict[str, Any]) -> list[dict[str, Any]]:
         for b in section["bullets"]:
             b["clock"] = clock(float(b.get("start", 0.0)))
     return sections
+
+
+def ledger_rows(entries: list[Entry], intervals: FollowupSettings, today: dt.date) -> list[dict[str, Any]]:
+    """One row per distributor: the date of each step taken (by ``STEPS``), and the next step due."""
+    rows = []
+    for entry in entries:
+        due = next_due(entry, intervals)
+        taken = {s.step: s for s in entry.steps}
+        rows.append(
+            {
+                "name": entry.name,
+                "rep": entry.rep,
+                "steps": [taken.get(step) for step in STEPS],
+                "next": due.title if due else ("closed" if entry.decided else ""),
+                "due": due.due.isoformat() if due else "",
+                "overdue": bool(due and due.overdue_days(today) > 0),
+            }
+        )
+    return rows

@@ -48,9 +48,10 @@ def audit(
     from ..audit.serving import bind, serve
 
     store = _audit_store(db)
+    intervals = common.settings(db=db).followup  # when the ledger page counts a step as due
     sock = common.run(lambda: bind(host, port))  # before the address is printed: a busy port is one line
     typer.echo(f"audit page: http://{host}:{port}/  (Ctrl+C to stop)")
-    serve(create_app(store.store), sock)
+    serve(create_app(store.store, followup=intervals), sock)
 
 
 @user_app.command("add")

@@ -134,6 +134,18 @@ SequentialOpt = Annotated[
         "(a chunk that comes back short is decoded again sequentially; not faster on 2 cores).",
     ),
 ]  # fmt: skip
+CompanyFileOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--company-file",
+        help="The company file (other markets, gift items, factory address); default: company.toml "
+        "next to memo.toml.",
+    ),
+]  # fmt: skip
+DateOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--date", help="The day, YYYY-MM-DD; default: today."),
+]
 InboxOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--inbox", help="Include this inbox's memo.toml."),

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from . import audit, batch, common, draft, speakers
+from . import audit, batch, common, draft, followup, speakers
 
 app = typer.Typer(
     name="memo",
@@ -40,7 +40,7 @@ def main_options(
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
-for _feature in (draft, batch, speakers, audit):
+for _feature in (draft, batch, speakers, audit, followup):
     _feature.register(app)
 
 
