@@ -342,7 +342,7 @@ def build_notes(
         memo=_build_memo(segs, notes, analysed, sides, language, transcript.script),
         rules_version=rules_version(),
         sides=known,
-        header=header.extract(segs, sides, language, transcript.script).to_dict(),
+        header=header.extract(segs, sides, language, transcript.script, _glossary(transcript)).to_dict(),
     )
 
 
@@ -386,6 +386,12 @@ def _inputs(
             )
         )
     return out
+
+
+def _glossary(transcript: Transcript) -> tuple[str, ...]:
+    """The names the rep gave before the meeting, as the transcript's settings keep them."""
+    names = (transcript.settings or {}).get("glossary") or ()
+    return tuple(str(n) for n in names if isinstance(n, str))
 
 
 def _with_backoff(
