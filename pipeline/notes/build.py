@@ -10,6 +10,7 @@ segments with their own content (the parting question) get a category.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -28,7 +29,7 @@ from ..types import (
     Transcript,
 )
 from . import backoff, header, voice
-from .classify import SentenceLabels, label_sentences, rules_version
+from .classify import SentenceLabels, label_sentences, parting_cues, rules_version
 from .cleanup import clean_text
 from .sides import infer_rep
 
@@ -116,8 +117,23 @@ def simplified(text: str) -> str:
 
 
 def split_sentences(text: str, language: str) -> list[str]:
-    """Split one segment into sentences, keeping their end punctuation."""
-    return [s for s in (p.strip() for p in _SPLIT[language].split(text)) if s]
+    """Split one segment into sentences, keeping their end punctuation.
+
+    Chinese also splits before a parting cue after a comma: a recogniser often writes the
+    goodbye and the question asked on the way out as one sentence ("路上小心哦，啊对那个
+    试用包，寄到哪里"), and the goodbye must not swallow the question.
+    """
+    parts = [s for s in (p.strip() for p in _SPLIT[language].split(text)) if s]
+    if language != "zh":
+        return parts
+    return [q for p in parts for q in (x.strip() for x in _parting_split().split(p)) if q]
+
+
+@functools.lru_cache(maxsize=1)
+def _parting_split() -> re.Pattern[str]:
+    cues = {c for cue in parting_cues("zh") for c in (cue, to_script(cue, "hant"))}
+    alternatives = "|".join(sorted(map(re.escape, cues), key=len, reverse=True))
+    return re.compile(rf"(?<=[，,])\s*(?=(?:啊|阿|哦|喔|欸|诶|誒)?(?:{alternatives}))")
 
 
 def _analyse(texts: list[str], language: str) -> list[list[_Sentence]]:

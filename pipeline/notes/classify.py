@@ -139,6 +139,13 @@ def _farewell_rules(language: str) -> list[Rule]:
     return rules
 
 
+@functools.lru_cache(maxsize=2)
+def parting_cues(language: str) -> tuple[str, ...]:
+    """The parting cues of ``data/farewells.json`` ("对了", "one more thing"), Chinese in Simplified."""
+    data = json.loads((DATA_DIR / "farewells.json").read_text(encoding="utf-8"))
+    return tuple(str(p) for p in data[language]["parting_cue"])
+
+
 def load_rules(language: str) -> tuple[Rule, ...]:
     """Load and validate every rule for one language.
 
