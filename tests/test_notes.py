@@ -193,3 +193,22 @@ def test_a_short_turn_stays_one_bullet() -> None:
     memo = _memo_of("en", [("dist", "We have a warehouse in Tacoma and fourteen trucks.")])
     bullets = [b for name in MEMO_SECTIONS for b in getattr(memo, name)]
     assert len(bullets) == 1 and "fourteen trucks" in bullets[0].text
+
+
+def test_one_speakers_next_segments_join_its_bullet_only_while_it_stays_short() -> None:
+    intro = ("rep", "Tell me about your company.")
+    said = [
+        ("dist", "We supply about 300 hardware stores from our warehouse."),
+        ("dist", "And fourteen trucks."),
+    ]
+    short = _memo_of("en", [intro, *said])
+    assert [b.segments for b in short.parties] == [(1, 2)]
+    long_ = _memo_of(
+        "en",
+        [
+            intro,
+            ("dist", "We have a refrigerated warehouse in Tacoma, forty thousand square feet, built 2015."),
+            ("dist", "We run fourteen trucks of our own and every store in the state gets it in two days."),
+        ],
+    )
+    assert [b.segments for b in long_.parties] == [(1,), (2,)], "a long point is its own bullet"

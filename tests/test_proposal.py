@@ -63,7 +63,7 @@ def test_proposal_has_the_five_parts_with_evidence(
         assert "Three-stage under-sink filter" in parts[2]  # next to our lines (company file)
         assert "Competitor products and prices" in parts[3] and "two hundred dollars" in parts[3]
         assert re.search(r"Timing\n.*launch before spring.*\[\d\d:\d\d\]", parts[4])
-        assert re.search(r"First SKUs\n.*lead with the cartridges", parts[4])
+        assert re.search(r"First SKUs\n.*[Ll]ead with the cartridges", parts[4])
         assert "North Star Plumbing Supply" in parts[5] and "2019" in parts[5]
     else:
         assert "養貓的多還是養狗的多" in parts[1]

@@ -597,12 +597,19 @@ def _mark_parting(
 
 _MAX_MERGE = 3
 # A turn longer than this (business characters / words) is split into points, one bullet
-# each, and a point is closed once it holds this much; a short turn stays one point.
+# each, and a point is closed once it holds this much; a short turn stays one point. One
+# speaker's next segments join its bullet only while the bullet stays within _MERGE_LEN.
 _LONG_TURN = {"zh": 60, "en": 45}
 _POINT_LEN = {"zh": 30, "en": 22}
+_MERGE_LEN = {"zh": 60, "en": 30}
 # A sentence moves its point to another section only on a cue this clear (its own rules'
 # weight, and its margin over the section of the point before it).
 _POINT_CUE, _POINT_MARGIN = 1.0, 0.5
+
+
+def _size(text: str, language: str) -> int:
+    """Characters (Chinese) or words (English): how long a bullet reads."""
+    return len(re.findall(r"[\u4e00-\u9fff0-9A-Za-z]", text)) if language == "zh" else len(text.split())
 
 
 def _points(
@@ -679,7 +686,11 @@ class _Section:
             last.rewrites.extend(rewrites)
             self.seen[key] = len(self.items) - 1
             return
-        if merge_with_last and last is not None and last.answer is None and len(last.ids) < _MAX_MERGE:
+        merged = _JOIN[self.language].join([*(last.parts if last else []), text])
+        if (
+            merge_with_last and last is not None and last.answer is None and len(last.ids) < _MAX_MERGE
+            and _size(merged, self.language) <= _MERGE_LEN[self.language]
+        ):  # fmt: skip
             last.parts.append(text)
             last.ids.append(seg.id)
             last.rewrites.extend(rewrites)
