@@ -808,7 +808,7 @@ def _build_memo(
         if note.suggestion:
             advice, advice_rules = _memo_text(analysed[i], language, side, script, ("suggestion",))
             extra["suggestions"].add(advice, seg, False, advice_rules)
-        if note.strength:
+        if note.strength and dist_side:  # section 5 quotes the distributor side only
             praise, praise_rules = _memo_text(analysed[i], language, side, script, ("strength", "reputation"))
             extra["strengths"].add(praise, seg, False, praise_rules)
         if note.parting_question:
