@@ -45,3 +45,7 @@ class AuditError(MemoError):
 
 class RuleError(MemoError, ValueError):
     """A rule file is malformed; the message names the file, line and fix."""
+
+
+class ClusterError(MemoError):
+    """A Ray cluster that cannot be reached or used (``--ray``), or Ray is not installed."""

@@ -342,7 +342,7 @@ class Store:
         if found is None:
             new = {"sha256": rec.sha256, "rep": rec.rep, "distributor": rec.distributor,
                    "meeting_date": rec.meeting_date or None, "first_seen": utcnow(), **values}  # fmt: skip
-            inserted = _insert_unless_present(conn, recordings, "sha256", **new)
+            inserted = insert_unless_present(conn, recordings, "sha256", **new)
             found = conn.execute(query).scalar_one()
             if inserted:
                 return int(found)
@@ -567,9 +567,12 @@ class Store:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def _insert_unless_present(conn: sa.Connection, table: sa.Table, key: str, **values: Any) -> bool:
-    """Insert a row unless one with the same unique ``key`` is there (perhaps just added by another
-    process); whether it was inserted. SQLite and PostgreSQL both have ``ON CONFLICT DO NOTHING``."""
+def insert_unless_present(
+    conn: sa.Connection, table: sa.Table, key: str | tuple[str, ...], **values: Any
+) -> bool:
+    """Insert a row unless one with the same unique ``key`` (a column, or columns) is there
+    (perhaps just added by another process); whether it was inserted. SQLite and PostgreSQL
+    both have ``ON CONFLICT DO NOTHING``."""
     insert: Any
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -582,7 +585,9 @@ def _insert_unless_present(conn: sa.Connection, table: sa.Table, key: str, **val
         except sa.exc.IntegrityError:
             return False
         return True
-    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
+    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing(
+        index_elements=[key] if isinstance(key, str) else list(key)
+    ))
     return bool(result.rowcount)
 
 
