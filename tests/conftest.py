@@ -85,3 +85,45 @@ def world(built_store: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[
     store = Store(f"sqlite:///{db}")
     yield store, built_store[1]
     store.close()
+
+
+# -- PostgreSQL (tests/pg.py) --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """An admin URL of a PostgreSQL server: ``MEMO_TEST_POSTGRES_URL`` (a user who may create
+    databases), else a throwaway server started here. Skips, with the reason, when there is none."""
+    pytest.importorskip("psycopg", reason="psycopg is missing: pip install 'meeting-memo[postgres]'")
+    external = os.environ.get("MEMO_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    from tests import pg
+
+    try:
+        server = pg.Server().start()
+    except pg.Unavailable as e:
+        pytest.skip(f"no PostgreSQL server: {e}")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database of this test's own, dropped afterwards."""
+    from tests import pg
+
+    url = pg.create_database(postgres_server)
+    yield url
+    pg.drop_database(postgres_server, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new run store's URL: an SQLite file, then a PostgreSQL database (a test runs on each)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'runs.sqlite'}"
+    return str(request.getfixturevalue("postgres_url"))

@@ -585,10 +585,11 @@ def insert_unless_present(
         except sa.exc.IntegrityError:
             return False
         return True
-    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing(
+    statement = insert(table).values(**values).on_conflict_do_nothing(
         index_elements=[key] if isinstance(key, str) else list(key)
-    ))
-    return bool(result.rowcount)
+    )
+    # Whether a row came back, not ``rowcount``: psycopg may report -1 for a skipped insert.
+    return conn.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
