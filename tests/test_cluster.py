@@ -1,7 +1,7 @@
 """Week batches on a real Ray cluster (two nodes on this machine): exactly once, resumable.
 
-One cluster for the session: a head and a second node (``ray start`` twice, one CPU each),
-in their own process groups, stopped by those groups at the end. The inputs are transcript
+One cluster for the session: a head and a second node (``ray start`` twice, one CPU each;
+``bench.raynodes``), stopped by their process groups at the end. The inputs are transcript
 JSON files (``memo draft T.json``), so no speech model is loaded and a draft takes a moment.
 """
 
@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,76 +20,31 @@ import pytest
 import sqlalchemy as sa
 
 from pipeline.draft import DraftOptions
+from pipeline.runs import cluster
 from pipeline.runs.batch import BatchOptions
+from pipeline.runs.claims import claims
 from pipeline.runs.store import Store, recordings, runs
 from tests.conftest import ROOT
 
 ray = pytest.importorskip("ray", reason="Ray is missing: pip install 'meeting-memo[cluster]'")
 
-from pipeline.runs import cluster  # noqa: E402 - after the skip: it is only usable with Ray
-from pipeline.runs.claims import claims  # noqa: E402
-
-# The cluster on this machine only; Ray 2.60 turns token auth on once a token file exists.
-ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": str(ROOT)}
-NODE = ["--num-cpus=1", "--object-store-memory=100000000", "--disable-usage-stats"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[str]:
     """The address of a two-node Ray cluster on this machine (one CPU a node)."""
+    from bench.raynodes import ENV, LocalCluster, NodeError
+
     os.environ.update(ENV)  # this process joins as a driver too
-    temp = tempfile.mkdtemp(prefix="ray-")  # short: Ray's socket paths live under it
-    port = _free_port()
-    ray_bin = str(Path(sys.executable).parent / "ray")
-    env = {**os.environ, **ENV}
-    head = [ray_bin, "start", "--head", f"--port={port}", "--include-dashboard=false", f"--temp-dir={temp}"]
-    groups = []
     try:
-        for cmd in (head + NODE, [ray_bin, "start", f"--address=127.0.0.1:{port}", *NODE]):
-            # A session of its own: the daemons it leaves keep its process group, stopped by it.
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120,
-                                  start_new_session=True)  # fmt: skip
-            if proc.returncode != 0:
-                pytest.skip(f"cannot start a Ray node: {proc.stderr.strip()[-500:]}")
-            groups.append(_group_of(temp, len(groups)))
-        yield f"127.0.0.1:{port}"
+        nodes = LocalCluster(nodes=2, cpus=1)
+    except NodeError as e:
+        pytest.skip(f"cannot start a Ray node: {e}")
+    try:
+        yield nodes.address
     finally:
         if ray.is_initialized():
             ray.shutdown()
-        for group in groups:
-            _stop_group(group)
-        shutil.rmtree(temp, ignore_errors=True)
-
-
-def _group_of(temp: str, nodes_before: int) -> int:
-    """The process group of the raylet just started (the newest one of this cluster)."""
-    raylets = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmd = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"raylet/raylet" in cmd and temp.encode() in cmd:
-            raylets.append(int(proc.name))
-    assert len(raylets) == nodes_before + 1, raylets
-    return os.getpgid(max(raylets))
-
-
-def _stop_group(group: int) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(group, sig)
-        except ProcessLookupError:
-            return
-        time.sleep(1.0)
+        nodes.stop()
 
 
 def transcripts(folder: Path, n: int, start: int = 0) -> list[Path]:
@@ -191,7 +143,7 @@ def _driver(inputs: list[Path], out: Path, url: str, address: str) -> subprocess
     """``memo batch … --ray ADDRESS`` in a process of its own (one actor)."""
     cmd = [sys.executable, "-m", "pipeline", "batch", *map(str, inputs), "-o", str(out), "--db", url,
            "--ray", address, "--workers", "1"]  # fmt: skip
-    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **ENV}, stdout=subprocess.PIPE,
+    return subprocess.Popen(cmd, cwd=ROOT, env=os.environ, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)  # fmt: skip
 
 

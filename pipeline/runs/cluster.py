@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -83,13 +84,14 @@ def connect(address: str = LOCAL) -> Any:
     ray = _ray()
     if ray.is_initialized():
         return ray
+    _reachable(address)
     # Actors run the driver's code: the folder holding this ``pipeline`` package goes first
     # on their path (a source checkout beside an installed copy; the same path on every node).
     code = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(p for p in (code, os.environ.get("PYTHONPATH", "")) if p)
     try:
         ray.init(
-            address=None if address == LOCAL else address,
+            address=address,  # "local": a new instance, even where a cluster runs
             include_dashboard=False,
             logging_level=logging.WARNING,
             log_to_driver=False,
@@ -103,6 +105,20 @@ def connect(address: str = LOCAL) -> Any:
             "--ray HOST:PORT as it prints"
         ) from e
     return ray
+
+
+def _reachable(address: str) -> None:
+    """Fail in seconds on a head that is not there (``ray.init`` retries for a minute)."""
+    host, _, port = address.rpartition(":")
+    if address in (LOCAL, "auto") or "://" in address or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=5).close()
+    except OSError as e:
+        raise ClusterError(
+            f"cannot reach the Ray cluster at {address} ({e.strerror or e}); start its head with "
+            "`ray start --head` and give --ray HOST:PORT as it prints"
+        ) from e
 
 
 # -- the actor --------------------------------------------------------------------------------
