@@ -206,3 +206,19 @@ def test_a_watcher_hands_a_settled_recording_to_the_cluster(
     assert item.memo == (inbox / "memos" / "meeting0.memo.docx").resolve() and item.memo.is_file()
     assert item.source == path
     store.close()
+
+
+def test_an_actor_that_cannot_load_its_model_is_one_error_not_a_failed_week(
+    ray_cluster: str, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from pipeline.asr.transcribe import TranscribeOptions
+    from pipeline.errors import ClusterError
+
+    store = Store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    opts = options(tmp_path / "out", ray_cluster, workers=1)
+    draft = replace(opts.batch.draft, transcribe=TranscribeOptions(model="no-such-model"))
+    with pytest.raises(ClusterError, match=r"an actor could not start on the cluster: .*no-such-model"):
+        cluster.Dispatcher(replace(opts, batch=replace(opts.batch, draft=draft)), store)
+    store.close()

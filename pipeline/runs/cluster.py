@@ -231,8 +231,28 @@ class Dispatcher:
         self.key = RunSettings.of(self.draft_options).key
         self.claims = Claims(store, new_owner(), options.lease_s, utcnow())
         self.pool = Pool(self.ray, actors, threads, store.url, self.draft_options if preload else None)
+        self._first_ready()
         logger.info("%d actors of %d threads on the cluster", actors, threads)
         self._renewed = time.monotonic()
+
+    def _first_ready(self) -> None:
+        """Wait for one actor to be up: one that cannot start (no store there, no model) would
+        fail every recording twice; it is one line now instead.
+
+        Raises:
+            ClusterError: the first actor to answer could not start.
+        """
+        from ray.exceptions import RayActorError
+
+        calls = [actor.pid.remote() for actor in self.pool.actors]
+        ready, _ = self.ray.wait(calls, num_returns=1)
+        try:
+            self.ray.get(ready[0])
+        except RayActorError as e:
+            self.close()
+            cause = getattr(e, "error_msg", "") or str(e)
+            why = next((ln for ln in reversed(cause.splitlines()) if "Error" in ln), _first_line(e))
+            raise ClusterError(f"an actor could not start on the cluster: {why.strip()}") from e
 
     @property
     def actors(self) -> list[Any]:

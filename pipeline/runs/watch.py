@@ -141,7 +141,12 @@ def preload(options: BatchOptions) -> None:
 
 
 class Watcher:
-    """Drafts each new recording of ``inbox`` into the outbox; see the module docstring."""
+    """Drafts each new recording of ``inbox`` into the outbox; see the module docstring.
+
+    ``drafter`` drafts a settled recording elsewhere instead of in this process (``memo
+    watch --ray``: ``cluster.Dispatcher.draft``, on a cluster's actor) and says what became
+    of it; the checks (drafted before? readable?) stay here.
+    """
 
     def __init__(
         self,
