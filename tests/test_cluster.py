@@ -115,16 +115,11 @@ def test_a_killed_actor_gives_its_recording_back_and_it_is_finished(
     store.close()
 
 
-class DyingDrafter(cluster.Drafter):
-    """An actor whose process dies whenever it is given a recording."""
-
-    def draft(self, *args: object) -> cluster.Item:
-        os._exit(1)
-
-
 def test_a_recording_whose_actor_dies_twice_is_failed_with_the_reason(
     ray_cluster: str, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tests.actors import DyingDrafter
+
     monkeypatch.setattr(cluster, "Drafter", DyingDrafter)
     store = Store(postgres_url)
     inputs = transcripts(tmp_path / "in", 1)
