@@ -82,9 +82,9 @@ def connect(address: str = LOCAL) -> Any:
         ClusterError: Ray is missing or the cluster cannot be reached.
     """
     ray = _ray()
-    if ray.is_initialized():
-        return ray
     _reachable(address)
+    if ray.is_initialized():  # joined before, in this process (watchers, tests)
+        return ray
     # Actors run the driver's code: the folder holding this ``pipeline`` package goes first
     # on their path (a source checkout beside an installed copy; the same path on every node).
     code = str(Path(__file__).resolve().parents[2])

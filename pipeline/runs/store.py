@@ -455,7 +455,13 @@ class Store:
         memo = MemoContent.from_dict(notes.get("memo") or {})
         labels = {int(s["id"]): s for s in notes.get("segments") or ()}
         with self.engine.begin() as conn:
-            # Claiming the run is the first write: it waits for the other writer, then sees its commit.
+            if conn.dialect.name == "postgresql":
+                # Row locks in start_run's order, the recording's then the run's: taken the other
+                # way round, a start and a finish of one recording deadlock.
+                rec = sa.select(runs.c.recording_id).where(runs.c.id == run_id).scalar_subquery()
+                conn.execute(sa.select(recordings.c.id).where(recordings.c.id == rec).with_for_update())
+            # SQLite: claiming the run is the first write: it waits for the other writer, then sees
+            # its commit.
             claimed = conn.execute(
                 sa.update(runs)
                 .where(runs.c.id == run_id, runs.c.status != "done")
