@@ -41,7 +41,8 @@ def _item_line(item: Item) -> tuple[str, str]:
     if item.status == "failed":
         return f"failed  {item.error}", "red"
     if item.status == "skipped":
-        return f"skipped {item.source}  ({item.note}; memo {item.memo})", "dim"
+        memo = f"; memo {item.memo}" if item.memo else ""  # none yet: another driver drafts it
+        return f"skipped {item.source}  ({item.note}{memo})", "dim"
     took = f" in {item.seconds:.0f} s" if item.seconds else ""
     note = f"; {item.note}" if item.note else ""
     return f"done    {item.memo}  ({clock(item.duration_s)} audio{took}{note})", ""
