@@ -53,3 +53,7 @@ class NotReadyError(MemoError):
 
 class LedgerError(MemoError):
     """A follow-up ledger step that cannot be recorded (unknown step or distributor, bad date)."""
+
+
+class ClusterError(MemoError):
+    """A Ray cluster that cannot be reached or used (``--ray``), or Ray is not installed."""

@@ -134,3 +134,45 @@ def drafted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         _notes, paths = draft_transcript(transcript, source, DraftOptions(details=details, outdir=folder))
         found[key] = paths["notes"]
     return found
+
+
+# -- PostgreSQL (tests/pg.py) --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """An admin URL of a PostgreSQL server: ``MEMO_TEST_POSTGRES_URL`` (a user who may create
+    databases), else a throwaway server started here. Skips, with the reason, when there is none."""
+    pytest.importorskip("psycopg", reason="psycopg is missing: pip install 'meeting-memo[postgres]'")
+    external = os.environ.get("MEMO_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    from tests import pg
+
+    try:
+        server = pg.Server().start()
+    except pg.Unavailable as e:
+        pytest.skip(f"no PostgreSQL server: {e}")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database of this test's own, dropped afterwards."""
+    from tests import pg
+
+    url = pg.create_database(postgres_server)
+    yield url
+    pg.drop_database(postgres_server, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new run store's URL: an SQLite file, then a PostgreSQL database (a test runs on each)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'runs.sqlite'}"
+    return str(request.getfixturevalue("postgres_url"))

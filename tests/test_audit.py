@@ -110,9 +110,10 @@ def _recording_id(store: Store, sha: str) -> int:
         return int(conn.execute(sa.select(recordings.c.id).where(recordings.c.sha256 == sha)).scalar_one())
 
 
-def build_store(folder: Path) -> tuple[Store, dict[str, int]]:
-    """Three meetings (Alice en, Alice zh, Bob en with a <script>) and three accounts."""
-    store = Store(f"sqlite:///{folder / 'store.sqlite'}")
+def build_store(folder: Path, url: str | None = None) -> tuple[Store, dict[str, int]]:
+    """Three meetings (Alice en, Alice zh, Bob en with a <script>) and three accounts, in the
+    store at ``url`` (default: ``folder/store.sqlite``)."""
+    store = Store(url or f"sqlite:///{folder / 'store.sqlite'}")
     ids = {
         "alice_en": record_meeting(
             store, folder, "alice-en", EN, rep="Alice", date="2025-03-03", distributor="Prairie Line"

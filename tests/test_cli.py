@@ -172,3 +172,46 @@ def test_draft_from_a_transcript_without_its_recording_is_recorded_by_the_file(t
     result = runner.invoke(app, ["draft", str(path), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert _runs(db) == [(file_sha256(path), str(path), "draft", "done", str(tmp_path / "m.memo.docx"))]
+
+
+# -- --ray (a cluster; tests/test_cluster.py drafts on a real one) ---------------------------------
+
+
+def test_batch_and_watch_help_teach_the_ray_address() -> None:
+    for command in ("batch", "watch"):
+        result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0
+        text = " ".join(result.output.split())
+        assert "--ray" in text and "HOST:PORT" in text and "same paths" in text and "PostgreSQL" in text
+
+
+def test_ray_missing_is_one_line_saying_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails, as without the extra
+    path = transcript_file(tmp_path)
+    db = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    out = str(tmp_path / "out")
+    result = runner.invoke(app, ["batch", str(path), "-o", out, "--db", db, "--ray", "local"])
+    assert result.exit_code == 1
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    assert errors == ["error: Ray is not installed; install it with: pip install 'meeting-memo[cluster]'"]
+    assert not (tmp_path / "out" / "m.memo.docx").exists()
+
+
+def test_a_ray_head_that_is_not_there_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    pytest.importorskip("ray")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path = transcript_file(tmp_path)
+    db = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    result = runner.invoke(app, ["batch", str(path), "--db", db, "--ray", f"127.0.0.1:{port}"])
+    assert result.exit_code == 1
+    errors = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and f"cannot reach the Ray cluster at 127.0.0.1:{port}" in errors[0], errors
+    assert "ray start --head" in errors[0]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,19 +40,21 @@ def head_revision() -> str:
     return head
 
 
-def test_a_new_store_is_migrated_to_head_and_reopens(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'sub' / 'runs.sqlite'}"
-    Store(url).close()
-    store = Store(url)
+def test_a_new_store_is_migrated_to_head_and_reopens(store_url: str) -> None:
+    Store(store_url).close()
+    store = Store(store_url)
     with store.engine.connect() as conn:
         version = conn.execute(sa.text("select version_num from alembic_version")).scalar_one()
         tables = set(sa.inspect(conn).get_table_names())
     assert version == head_revision()
-    assert {"recordings", "runs", "transcripts", "segments", "notes", "memos"} <= tables
+    assert {"recordings", "runs", "transcripts", "segments", "notes", "memos", "claims"} <= tables
+    store.close()
 
 
-def test_a_finished_run_stores_settings_transcript_segments_notes_and_memo(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+def test_a_finished_run_stores_settings_transcript_segments_notes_and_memo(
+    store_url: str, tmp_path: Path
+) -> None:
+    store = Store(store_url)
     inputs = recording_files(tmp_path / "in", 1)
     run_batch(inputs, BatchOptions(draft=DraftOptions(outdir=tmp_path / "out")), store, draft_fn=FakeDraft())
     with store.engine.connect() as conn:
@@ -71,10 +71,11 @@ def test_a_finished_run_stores_settings_transcript_segments_notes_and_memo(tmp_p
     assert memo.path.endswith("meeting0.memo.docx") and memo.parting_question == "What terms?"
     assert note.data["schema"] == "meeting-notes/1"
     assert store.count(transcripts) == 1
+    store.close()
 
 
-def test_an_unfinished_run_is_taken_over_not_duplicated(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+def test_an_unfinished_run_is_taken_over_not_duplicated(store_url: str, tmp_path: Path) -> None:
+    store = Store(store_url)
     rec = Recording("ab" * 32, tmp_path / "m.wav", 10)
     first = store.start_run(rec, command="batch", settings={"a": 1}, memo_path=tmp_path / "m.memo.docx")
     again = store.start_run(rec, command="batch", settings={"a": 1}, memo_path=tmp_path / "m.memo.docx")
@@ -86,6 +87,7 @@ def test_an_unfinished_run_is_taken_over_not_duplicated(tmp_path: Path) -> None:
         other,
     )
     assert [r.status for r in store.runs_of("ab" * 32)] == ["failed", "running", "running"]
+    store.close()
 
 
 # -- several processes at once (tests/race.py) ----------------------------------------------------
@@ -106,8 +108,8 @@ def test_processes_opening_a_new_store_at_once_all_succeed_at_head(tmp_path: Pat
         assert versions == [head_revision()]
 
 
-def test_processes_starting_runs_of_the_same_new_recordings_all_go_on(tmp_path: Path) -> None:
-    race_start_runs(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+def test_processes_starting_runs_of_the_same_new_recordings_all_go_on(store_url: str) -> None:
+    race_start_runs(store_url)
 
 
 def race_start_runs(url: str) -> None:
@@ -125,8 +127,8 @@ def race_start_runs(url: str) -> None:
     store.close()
 
 
-def test_two_batches_over_the_same_new_recordings_both_finish(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+def test_two_batches_over_the_same_new_recordings_both_finish(store_url: str, tmp_path: Path) -> None:
+    url = store_url
     Store(url).close()
     rounds = [
         (url, [str(p) for p in recording_files(tmp_path / f"in{n}", 4)], str(tmp_path / f"out{n}"))
@@ -143,28 +145,14 @@ def test_two_batches_over_the_same_new_recordings_both_finish(tmp_path: Path) ->
 
 
 @pytest.fixture
-def postgres_urls() -> Iterator[list[str]]:
-    """``ROUNDS`` new, empty PostgreSQL databases, dropped afterwards.
+def postgres_urls(postgres_server: str) -> Iterator[list[str]]:
+    """``ROUNDS`` new, empty PostgreSQL databases (tests/pg.py), dropped afterwards."""
+    from tests import pg
 
-    Only where ``MEMO_TEST_POSTGRES_URL`` names a server and a user who may create databases
-    (e.g. ``postgresql+psycopg://memo@127.0.0.1/postgres``), and psycopg is installed.
-    """
-    server = os.environ.get("MEMO_TEST_POSTGRES_URL")
-    if not server:
-        pytest.skip("set MEMO_TEST_POSTGRES_URL to run the PostgreSQL store tests")
-    pytest.importorskip("psycopg")
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    names = [f"memo_race_{uuid.uuid4().hex[:8]}_{n}" for n in range(ROUNDS)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    try:
-        yield [sa.engine.make_url(server).set(database=name).render_as_string(False) for name in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    urls = [pg.create_database(postgres_server) for _ in range(ROUNDS)]
+    yield urls
+    for url in urls:
+        pg.drop_database(postgres_server, url)
 
 
 def test_processes_opening_a_new_postgresql_store_at_once_all_succeed(postgres_urls: list[str]) -> None:
@@ -178,10 +166,6 @@ def test_processes_opening_a_new_postgresql_store_at_once_all_succeed(postgres_u
         assert versions == [head_revision()]
 
 
-def test_processes_starting_runs_on_postgresql_all_go_on(postgres_urls: list[str]) -> None:
-    race_start_runs(postgres_urls[0])
-
-
 def test_a_store_from_a_newer_version_is_a_store_error_not_a_traceback(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
     Store(url).close()
@@ -191,3 +175,67 @@ def test_a_store_from_a_newer_version_is_a_store_error_not_a_traceback(tmp_path:
     engine.dispose()
     with pytest.raises(StoreError, match=r"schema revision 9999 .* newer meeting-memo.*another --db"):
         Store(url)
+
+
+# -- the audit page's queries, on each database ---------------------------------------------------
+
+
+def test_the_audit_pages_filters_and_search_find_the_same_meetings_on_each_database(
+    store_url: str, tmp_path: Path
+) -> None:
+    from pipeline.audit.store import AuditStore
+    from tests.test_audit import build_store
+
+    store, ids = build_store(tmp_path, store_url)
+    audit = AuditStore(store)
+
+    def found(**filters: str) -> set[int]:
+        return {m.recording_id for m in audit.meetings(**filters)}
+
+    assert found() == set(ids.values())
+    assert found(rep="Bob") == {ids["bob"]}
+    assert found(language="zh") == {ids["alice_zh"]}
+    assert found(date_from="2025-03-05", date_to="2025-03-31") == {ids["alice_zh"]}
+    assert found(search="plumbing") == {ids["alice_en"], ids["bob"]}
+    assert found(search="兩個倉庫") == {ids["alice_zh"]}  # SQLite: FTS5 trigram; PostgreSQL: ILIKE
+    assert found(search="两个仓库") == {ids["alice_zh"]}  # the other script
+    assert found(search="倉庫") == {ids["alice_zh"]}  # under three characters
+    assert found(search="100%") == set()  # LIKE's wildcards are text
+    assert found(search='"; DROP TABLE segments; --') == set()
+    meeting = audit.meeting(ids["alice_en"])
+    assert meeting is not None
+    audit.update_segment(meeting, 1, "boss", text="We supply about 400 contractors from Cheyenne.")
+    assert found(search="Cheyenne") == {ids["alice_en"]}
+    store.close()
+
+
+# -- claims (a week shared by several cluster drivers) --------------------------------------------
+
+
+def test_one_driver_wins_a_claim_and_a_dead_drivers_claim_is_taken_over(store_url: str) -> None:
+    import datetime as dt
+
+    from pipeline.runs.claims import Claim, Claims, new_owner
+
+    store = Store(store_url)
+    sha = "cd" * 32
+    first = Claims(store, new_owner())
+    second = Claims(store, new_owner())
+    assert first.take(sha, "k") == Claim(sha, "k")
+    held = second.take(sha, "k")
+    assert isinstance(held, str) and "another driver" in held
+    dead = Claims(store, "elsewhere:1:gone", lease_s=-1)  # a driver on another machine, lease over
+    assert dead.take("ef" * 32, "k") == Claim("ef" * 32, "k")
+    assert first.take("ef" * 32, "k") == Claim("ef" * 32, "k")
+    assert first.hand_over(Claim(sha, "k"), run_id=_run(store, sha)) == 1
+    first.finish(Claim(sha, "k"), "done")
+    late = Claims(store, new_owner(), since=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    done_meanwhile = late.take(sha, "k")
+    assert isinstance(done_meanwhile, str) and "drafted meanwhile" in done_meanwhile
+    assert Claims(store, new_owner()).take(sha, "k") == Claim(sha, "k")  # done before it began
+    store.close()
+
+
+def _run(store: Store, sha: str) -> int:
+    rec = Recording(sha, Path("/in/m.wav"), 10)
+    return store.start_run(rec, command="batch", settings={"a": 1}, memo_path=Path("/out/m.memo.docx"))

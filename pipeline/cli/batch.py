@@ -22,6 +22,7 @@ from .common import (
     LanguageOpt,
     ModelOpt,
     OutdirOpt,
+    RayOpt,
     RepOpt,
     RepSpeakerOpt,
     ScriptOpt,
@@ -40,14 +41,15 @@ def _item_line(item: Item) -> tuple[str, str]:
     if item.status == "failed":
         return f"failed  {item.error}", "red"
     if item.status == "skipped":
-        return f"skipped {item.source}  ({item.note}; memo {item.memo})", "dim"
+        memo = f"; memo {item.memo}" if item.memo else ""  # none yet: another driver drafts it
+        return f"skipped {item.source}  ({item.note}{memo})", "dim"
     took = f" in {item.seconds:.0f} s" if item.seconds else ""
     note = f"; {item.note}" if item.note else ""
     return f"done    {item.memo}  ({clock(item.duration_s)} audio{took}{note})", ""
 
 
 def _batch(
-    inputs: list[str], options: BatchOptions, settings: Settings, rollup_dir: Path | None
+    inputs: list[str], options: BatchOptions, settings: Settings, rollup_dir: Path | None, ray: str | None
 ) -> tuple[Any, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -95,13 +97,30 @@ def _batch(
 
     try:
         with progress:
-            report = run_batch(paths, options, store, on_event)
+            if ray:
+                from ..runs.cluster import ClusterOptions, run_cluster_batch
+
+                _warn_sqlite(store.url, ray)
+                report = run_cluster_batch(paths, ClusterOptions(options, ray), store, on_event)
+            else:
+                report = run_batch(paths, options, store, on_event)
         # Beside the recordings: the first that is there (a missing one's folder may not be).
         folder = rollup_dir or next((p.parent for p in paths if p.exists()), Path.cwd())
         rollup = write_rollup(rollup_rows(report, store, options.draft), folder)
     finally:
         store.close()
     return report, rollup
+
+
+def _warn_sqlite(url: str, ray: str) -> None:
+    from ..runs.cluster import LOCAL
+
+    if url.startswith("sqlite:") and ray != LOCAL:
+        common.console().print(
+            "warning: the run store is an SQLite file: only actors on this machine can write it; "
+            "with several machines give --db postgresql+psycopg://…",
+            style="yellow", markup=False,
+        )  # fmt: skip
 
 
 def _summary(report: Any, rollup: tuple[Path, Path]) -> None:
@@ -134,8 +153,22 @@ def batch(
     ],
     outdir: OutdirOpt = None,
     workers: Annotated[
-        int, typer.Option(min=1, help="Processes drafting at once (each loads the model).")
-    ] = 1,
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            min=1,
+            help="Processes drafting at once (each loads the model); default 1. With --ray: "
+            "actors, default as many as the cluster's CPUs hold.",
+        ),
+    ] = None,
+    threads: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            min=1,
+            help="Threads each worker decodes with; default: the cores shared out (local), 1 "
+            "(--ray, where it is also each actor's num_cpus).",
+        ),
+    ] = None,
+    ray: RayOpt = None,
     force: Annotated[bool, typer.Option(help="Draft again recordings already drafted.")] = False,
     db: DbOpt = None,
     language: LanguageOpt = None,
@@ -156,7 +189,11 @@ def batch(
     file failed.
 
     Example:  memo batch ~/Recordings/week49 --workers 2 --rep "Lin Mei"
+
+    On a cluster:  memo batch /shared/week49 --ray head:6379 --db postgresql+psycopg://memo@db/memo
     """
+    from dataclasses import replace
+
     from ..runs.batch import BatchOptions
 
     cfg = common.settings(
@@ -164,10 +201,12 @@ def batch(
         rep_speaker=rep_speaker, templates=templates, glossary=glossary, outdir=outdir, db=db,
         sequential=sequential,
     )  # fmt: skip
-    options = BatchOptions(
-        draft=common.draft_options(cfg, cfg.outbox, distributor), workers=workers, force=force
-    )
-    report, rollup = common.run(lambda: _batch(inputs, options, cfg, cfg.outbox))
+    draft = common.draft_options(cfg, cfg.outbox, distributor)
+    if threads:
+        draft = replace(draft, transcribe=replace(draft.transcribe, cpu_threads=threads))
+    # With --ray, no --workers: as many actors as the cluster holds (0).
+    options = BatchOptions(draft=draft, workers=workers or (0 if ray else 1), force=force)
+    report, rollup = common.run(lambda: _batch(inputs, options, cfg, cfg.outbox, ray))
     _summary(report, rollup)
     if report.failed:
         raise typer.Exit(1)
@@ -193,11 +232,13 @@ def watch(
     templates: TemplatesOpt = None,
     glossary: GlossaryOpt = None,
     sequential: SequentialOpt = None,
+    ray: RayOpt = None,
 ) -> None:
     """Watch a drop folder: draft each new recording once, into OUTBOX (default INBOX/memos/).
 
     Stops on Ctrl-C or SIGTERM after the recording in progress (twice: at once, and that
-    recording is redone next time).
+    recording is redone next time). With --ray ADDRESS each settled recording is drafted
+    on the cluster (one actor for this watcher), so many reps' inboxes feed one cluster.
     """
     cfg = common.settings(
         inbox, rep=rep, company=company, language=language, script=script, model=model,
@@ -209,7 +250,7 @@ def watch(
         raise common.fail("give INBOX, or set inbox in memo.toml")
     if not folder.is_dir():
         raise common.fail(f"{folder} is not a folder")
-    common.run(lambda: _watch(folder, cfg, poll, stable))
+    common.run(lambda: _watch(folder, cfg, poll, stable, ray))
 
 
 def config(inbox: InboxOpt = None, db: DbOpt = None) -> None:
@@ -224,7 +265,7 @@ def config(inbox: InboxOpt = None, db: DbOpt = None) -> None:
         typer.echo(f"{name:<{width}}  {value}    ({source})")
 
 
-def _watch(inbox: Path, settings: Settings, poll: bool, stable: float) -> None:
+def _watch(inbox: Path, settings: Settings, poll: bool, stable: float, ray: str | None) -> None:
     import signal
     import threading
     from dataclasses import replace
@@ -252,15 +293,29 @@ def _watch(inbox: Path, settings: Settings, poll: bool, stable: float) -> None:
             console.print(line, style=style, markup=False)
 
     store = common.open_store(settings)
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    dispatcher = None
     try:
-        console.print(f"loading model {settings.model!r}…", markup=False)
-        preload(options.batch)
-        console.print(f"watching {inbox} → {options.batch.draft.outdir}  (Ctrl-C to stop)", markup=False)
-        items = Watcher(inbox, options, store, on_event).run(stop)
+        if ray:
+            from ..runs.cluster import ClusterOptions, Dispatcher
+
+            _warn_sqlite(store.url, ray)
+            console.print(f"joining the Ray cluster ({ray}), loading model {settings.model!r}…", markup=False)
+            dispatcher = Dispatcher(ClusterOptions(replace(options.batch, workers=1), ray), store)
+        else:
+            console.print(f"loading model {settings.model!r}…", markup=False)
+            preload(options.batch)
+        # After ray.init, which sets its own SIGTERM handler.
+        old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            console.print(f"watching {inbox} → {options.batch.draft.outdir}  (Ctrl-C to stop)", markup=False)
+            drafter = dispatcher.draft if dispatcher else None
+            items = Watcher(inbox, options, store, on_event, drafter=drafter).run(stop)
+        finally:
+            for s, handler in old.items():
+                signal.signal(s, handler)
     finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
+        if dispatcher is not None:
+            dispatcher.close()
         store.close()
     done = sum(i.status == "done" for i in items)
     failed = sum(i.status == "failed" for i in items)

@@ -146,6 +146,17 @@ DateOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--date", help="The day, YYYY-MM-DD; default: today."),
 ]
+RayOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--ray", metavar="ADDRESS",
+        help="Draft on a Ray cluster instead of here. ADDRESS is the head's HOST:PORT, as "
+        "`ray start --head` prints it; 'local' starts a Ray instance on this machine. "
+        "Recordings and the output folder must be on storage every node sees at the same "
+        "paths; with several machines, give --db a PostgreSQL URL. "
+        "Needs meeting-memo[cluster].",
+    ),
+]  # fmt: skip
 InboxOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--inbox", help="Include this inbox's memo.toml."),

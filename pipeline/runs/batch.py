@@ -203,8 +203,38 @@ def run_batch(
     paths = list(inputs)
     durations = {p: probe_duration(p) for p in paths}
     emit(Planned(len(paths), sum(durations.values())))
+    items, recs = plan(paths, options, store, emit, durations)
+    todo = [(rec, recorded.start(store, rec, options.draft, options.command, started)) for rec in recs]
+    try:
+        for item in _draft_all(todo, options, store, emit, draft_fn):
+            if not item.duration_s:  # failed: the header's length, for the progress and roll-up
+                item = dataclasses.replace(item, duration_s=durations.get(item.source, 0.0))
+            items.append(item)
+            emit(Finished(item))
+    except BaseException:
+        done_ids = {i.run_id for i in items}
+        recorded.mark_interrupted(store, [run_id for _rec, run_id in todo if run_id not in done_ids])
+        raise
+    return BatchReport(in_order(items, paths), time.time() - started)
+
+
+def in_order(items: list[Item], paths: list[Path]) -> tuple[Item, ...]:
+    """The items in the order their inputs were given."""
+    order = {p: n for n, p in enumerate(paths)}
+    return tuple(sorted(items, key=lambda i: order.get(i.source, len(order))))
+
+
+def plan(
+    paths: list[Path],
+    options: BatchOptions,
+    store: Store,
+    emit: Callable[[Event], None],
+    durations: dict[Path, float],
+) -> tuple[list[Item], list[Recording]]:
+    """Check every input: the items that need no drafting (emitted as ``Finished``), and the
+    recordings to draft, each content once and each memo name once."""
     items: list[Item] = []
-    todo: list[tuple[Recording, int]] = []
+    todo: list[Recording] = []
     seen: dict[str, Path] = {}
     memos: dict[Path, Path] = {}
     for path in paths:
@@ -225,20 +255,8 @@ def run_batch(
             continue
         memos[memo] = path
         seen[checked.sha256] = path
-        todo.append((checked, recorded.start(store, checked, options.draft, options.command, started)))
-    try:
-        for item in _draft_all(todo, options, store, emit, draft_fn):
-            if not item.duration_s:  # failed: the header's length, for the progress and roll-up
-                item = dataclasses.replace(item, duration_s=durations.get(item.source, 0.0))
-            items.append(item)
-            emit(Finished(item))
-    except BaseException:
-        done_ids = {i.run_id for i in items}
-        recorded.mark_interrupted(store, [run_id for _rec, run_id in todo if run_id not in done_ids])
-        raise
-    order = {p: n for n, p in enumerate(paths)}
-    items.sort(key=lambda i: order.get(i.source, len(order)))
-    return BatchReport(tuple(items), time.time() - started)
+        todo.append(checked)
+    return items, todo
 
 
 def _draft_all(

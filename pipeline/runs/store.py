@@ -342,7 +342,7 @@ class Store:
         if found is None:
             new = {"sha256": rec.sha256, "rep": rec.rep, "distributor": rec.distributor,
                    "meeting_date": rec.meeting_date or None, "first_seen": utcnow(), **values}  # fmt: skip
-            inserted = _insert_unless_present(conn, recordings, "sha256", **new)
+            inserted = insert_unless_present(conn, recordings, "sha256", **new)
             found = conn.execute(query).scalar_one()
             if inserted:
                 return int(found)
@@ -455,7 +455,13 @@ class Store:
         memo = MemoContent.from_dict(notes.get("memo") or {})
         labels = {int(s["id"]): s for s in notes.get("segments") or ()}
         with self.engine.begin() as conn:
-            # Claiming the run is the first write: it waits for the other writer, then sees its commit.
+            if conn.dialect.name == "postgresql":
+                # Row locks in start_run's order, the recording's then the run's: taken the other
+                # way round, a start and a finish of one recording deadlock.
+                rec = sa.select(runs.c.recording_id).where(runs.c.id == run_id).scalar_subquery()
+                conn.execute(sa.select(recordings.c.id).where(recordings.c.id == rec).with_for_update())
+            # SQLite: claiming the run is the first write: it waits for the other writer, then sees
+            # its commit.
             claimed = conn.execute(
                 sa.update(runs)
                 .where(runs.c.id == run_id, runs.c.status != "done")
@@ -567,9 +573,12 @@ class Store:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def _insert_unless_present(conn: sa.Connection, table: sa.Table, key: str, **values: Any) -> bool:
-    """Insert a row unless one with the same unique ``key`` is there (perhaps just added by another
-    process); whether it was inserted. SQLite and PostgreSQL both have ``ON CONFLICT DO NOTHING``."""
+def insert_unless_present(
+    conn: sa.Connection, table: sa.Table, key: str | tuple[str, ...], **values: Any
+) -> bool:
+    """Insert a row unless one with the same unique ``key`` (a column, or columns) is there
+    (perhaps just added by another process); whether it was inserted. SQLite and PostgreSQL
+    both have ``ON CONFLICT DO NOTHING``."""
     insert: Any
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -582,8 +591,11 @@ def _insert_unless_present(conn: sa.Connection, table: sa.Table, key: str, **val
         except sa.exc.IntegrityError:
             return False
         return True
-    result = conn.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
-    return bool(result.rowcount)
+    statement = insert(table).values(**values).on_conflict_do_nothing(
+        index_elements=[key] if isinstance(key, str) else list(key)
+    )
+    # Whether a row came back, not ``rowcount``: psycopg may report -1 for a skipped insert.
+    return conn.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -141,7 +141,12 @@ def preload(options: BatchOptions) -> None:
 
 
 class Watcher:
-    """Drafts each new recording of ``inbox`` into the outbox; see the module docstring."""
+    """Drafts each new recording of ``inbox`` into the outbox; see the module docstring.
+
+    ``drafter`` drafts a settled recording elsewhere instead of in this process (``memo
+    watch --ray``: ``cluster.Dispatcher.draft``, on a cluster's actor) and says what became
+    of it; the checks (drafted before? readable?) stay here.
+    """
 
     def __init__(
         self,
@@ -151,12 +156,15 @@ class Watcher:
         on_event: Callable[[Event], None] | None = None,
         draft_fn: DraftFn | None = None,
         clock: Callable[[], float] = time.monotonic,
+        drafter: Callable[[Recording], Item] | None = None,
     ) -> None:
         self.inbox = Path(inbox)
         self.options = options
         self.store = store
         self.emit = on_event or (lambda _e: None)
         self.draft_fn = draft_fn or draft
+        # Drafts elsewhere instead of in this process (``memo watch --ray``: on the cluster).
+        self.drafter = drafter
         self.stability = Stability(options.stable_s, clock)
         self.items: list[Item] = []
 
@@ -177,7 +185,7 @@ class Watcher:
         try:
             checked = recorded.check(self.store, path, opts.draft, opts.force)
             if isinstance(checked, Recording):
-                checked = self._draft(checked)
+                checked = self.drafter(checked) if self.drafter else self._draft(checked)
         except MemoError as e:  # the store is locked or gone: report it, keep watching
             logger.debug("cannot process %s", path, exc_info=True)
             checked = Item(path, "failed", error=f"{path}: {e}")

@@ -1,7 +1,7 @@
 """Follow-up ledger: one row per distributor company, and the dated steps after the meeting.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 
 ``followup_distributors``: the distributor company (its name as the rep writes it, and a
 key that compares names across case, spacing and Chinese script), the rep who met it.
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
