@@ -145,3 +145,19 @@ def test_parting_cue_without_question_cue_is_the_parting_question() -> None:
     notes = build_notes(_transcript(turns))
     assert [n.id for n in notes.segments if n.parting_question] == [9]
     assert notes.segments[9].question
+
+
+def test_a_question_the_recogniser_ended_with_a_full_stop_after_the_goodbyes() -> None:
+    # From audio: "can you send me…" and "when would…" came back ending in "." with no "?".
+    turns = [
+        ("rep", "Quick background on us: we were founded in 2011 and have eighty-five employees."),
+        ("dist", "What's the pricing look like on the twelve-ounce bag?"),
+        ("rep", "Distributor cost is 8.10 a bag and MSRP is 16.99, so the margin works."),
+        ("dist", "Okay, I think that's everything for me."),
+        ("rep", "Thank you both, this was really useful."),
+        ("dist", "Safe travels, I'll walk you out to the front."),
+        ("dist", "The six sizes, can you send me the list with the case dimensions this week."),
+        ("rep", "Yes, I'll send it tomorrow with samples of each pack."),
+        ("dist", "Perfect."),
+    ]
+    assert _parting(turns, "en") == [6]

@@ -573,6 +573,12 @@ def _mark_parting(
     business = [i for i in dist if notes[i].category != "none"]
     picks = [i for i in business if notes[i].question]
     picks = picks or [i for i in business if any(s.labels.has("parting_cue") for s in analysed[i])]
+    # A recogniser often ends a spoken question with "." ("can you send me the list…", "when
+    # would the samples get here, roughly."): a distributor's business point made after the
+    # goodbyes have started is the parting question.
+    picks = picks or [
+        i for i in business if any(s.labels.has("farewell") for k in range(start, i) for s in analysed[k])
+    ]
     out = list(notes)
     if not picks:
         asked = [
