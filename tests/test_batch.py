@@ -281,6 +281,8 @@ def test_cli_batch_summary_rollup_and_exit_code(tmp_path: Path, monkeypatch: pyt
         str(tmp_path / "out"),
         "--db",
         str(tmp_path / "r.db"),
+        "--workers",
+        "1",  # the fake draft is patched into this process only
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output

@@ -156,8 +156,9 @@ def batch(
         Optional[int],  # noqa: UP045
         typer.Option(
             min=1,
-            help="Processes drafting at once (each loads the model); default 1. With --ray: "
-            "actors, default as many as the cluster's CPUs hold.",
+            help="Processes drafting at once (each loads the model); default one per core, as "
+            "many as memory holds (1.5 GB each). With --ray: actors, default as many as the "
+            "cluster's CPUs hold.",
         ),
     ] = None,
     threads: Annotated[
@@ -194,7 +195,7 @@ def batch(
     """
     from dataclasses import replace
 
-    from ..runs.batch import BatchOptions
+    from ..runs.batch import BatchOptions, default_workers
 
     cfg = common.settings(
         rep=rep, company=company, language=language, script=script, model=model,
@@ -205,7 +206,7 @@ def batch(
     if threads:
         draft = replace(draft, transcribe=replace(draft.transcribe, cpu_threads=threads))
     # With --ray, no --workers: as many actors as the cluster holds (0).
-    options = BatchOptions(draft=draft, workers=workers or (0 if ray else 1), force=force)
+    options = BatchOptions(draft=draft, workers=workers or (0 if ray else default_workers()), force=force)
     report, rollup = common.run(lambda: _batch(inputs, options, cfg, cfg.outbox, ray))
     _summary(report, rollup)
     if report.failed:

@@ -170,6 +170,28 @@ def _work(path: Path, options: DraftOptions) -> Any:
     return safe_draft(draft, path, options, progress)
 
 
+WORKER_BYTES = 1_500_000_000
+"""Memory one worker may need: the model, speaker labels and a long recording (bench item 3:
+peak 1.2 GB drafting 10 minutes); workers beyond what memory holds are not started."""
+
+
+def default_workers() -> int:
+    """Workers for a local batch: one per core, each decoding with one thread, as many as the
+    available memory holds.
+
+    CTranslate2 gains less from a second thread than a second process gains from a second
+    core (and ffmpeg, VAD, speakers and notes run on one thread): on 2 quiet cores, 2 workers
+    x 1 thread drafted 13.7 audio hours per hour against 7.7 for 1 worker x 2 threads
+    (``python -m bench.batch``, 6 recordings, 14.4 min).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return cores
+    return max(1, min(cores, free // WORKER_BYTES))
+
+
 def _threads_each(options: DraftOptions, workers: int) -> DraftOptions:
     if workers <= 1 or options.transcribe.cpu_threads:
         return options
