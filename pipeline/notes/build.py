@@ -573,12 +573,6 @@ def _mark_parting(
     business = [i for i in dist if notes[i].category != "none"]
     picks = [i for i in business if notes[i].question]
     picks = picks or [i for i in business if any(s.labels.has("parting_cue") for s in analysed[i])]
-    # A recogniser often ends a spoken question with "." ("can you send me the list…", "when
-    # would the samples get here, roughly."): a distributor's business point made after the
-    # goodbyes have started is the parting question.
-    picks = picks or [
-        i for i in business if any(s.labels.has("farewell") for k in range(start, i) for s in analysed[k])
-    ]
     out = list(notes)
     if not picks:
         asked = [
@@ -591,10 +585,18 @@ def _mark_parting(
             )
         ]  # fmt: skip
         topic = next((n.category for n in reversed(notes[:start]) if n.category != "none"), None)
-        if not asked or topic is None:
+        # A recogniser often ends a spoken question with "." ("can you send me the list…",
+        # "when would the samples get here, roughly."): then the distributor's business point
+        # made after the goodbyes started is the parting question (only where sides are known).
+        said_bye = [any(s.labels.has("farewell") for s in analysed[k]) for k in range(len(notes))]
+        after_goodbye = [i for i in business if sides[i] == "dist" and any(said_bye[start:i])]
+        if asked and topic is not None:
+            i = asked[0]
+            out[i] = replace(notes[i], category=topic, rules=(*notes[i].rules, "ctx.parting-topic"))
+        elif after_goodbye:
+            i = after_goodbye[0]
+        else:
             return notes
-        i = asked[0]
-        out[i] = replace(notes[i], category=topic, rules=(*notes[i].rules, "ctx.parting-topic"))
     else:
         i = picks[0]
     out[i] = replace(out[i], question=True, parting_question=True, rules=(*out[i].rules, "ctx.parting"))
