@@ -7,6 +7,7 @@ JSON files (``memo draft T.json``), so no speech model is loaded and a draft tak
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -154,14 +155,23 @@ def test_a_killed_driver_started_again_drafts_only_the_rest(
     first.kill()
     first.communicate(timeout=30)
     time.sleep(2)  # its actor goes with it
-    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.memo.docx")}
-    assert 2 <= len(before) < 12, "the driver was not stopped half-way"
+    # The store decides what is done. An actor killed after writing a memo but before
+    # recording its run leaves a memo that is not done: that one is drafted again.
+    store = Store(postgres_url)
+    recorded = set(done_runs(store))
+    store.close()
+    memo_of = {
+        hashlib.sha256(p.read_bytes()).hexdigest(): out / p.name.replace(".transcript.json", ".memo.docx")
+        for p in inputs
+    }
+    before = {memo_of[sha]: memo_of[sha].stat().st_mtime_ns for sha in recorded}
+    assert len(list(out.glob("*.memo.docx"))) >= 2 and 1 <= len(before) < 12, "not stopped half-way"
     second = _driver(inputs, out, postgres_url, ray_cluster)
     output, _ = second.communicate(timeout=120)
     assert second.returncode == 0, output
     assert f"{12 - len(before)} drafted, {len(before)} skipped, 0 failed" in output, output
-    for name, mtime in before.items():  # drafted once: not written again
-        assert (out / name).stat().st_mtime_ns == mtime, name
+    for memo, mtime in before.items():  # done once: not written again
+        assert memo.stat().st_mtime_ns == mtime, memo
     store = Store(postgres_url)
     assert sorted(done_runs(store).values()) == [1] * 12
     store.close()
