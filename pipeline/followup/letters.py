@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TemplateError
-from ..memo.render import clock, render_memo, safe_text
+from ..memo.render import clock, heard_mark, render_memo, safe_text
 from ..outputs import write_with
 from ..resources import package_file
 from ..types import Bullet
@@ -44,7 +44,6 @@ class Letterhead:
 WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "fill": "[TO BE WRITTEN BY THE REP]",
-        "heard": "heard at {t}, please check",
         "none": "(None heard in the meeting.)",
         "no_company_file": "[NO COMPANY FILE: add company.toml next to memo.toml, or pass --company-file]",
         "topics": {"timing": "Timing", "skus": "First SKUs", "samples": "Samples",
@@ -53,7 +52,6 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "zh-Hant": {
         "fill": "【待業務填寫】",
-        "heard": "會中聽到 {t}，請核對",
         "none": "（會議中未談及）",
         "no_company_file": "【缺公司資料檔：請在 memo.toml 旁放 company.toml，或指定 --company-file】",
         "topics": {"timing": "上市時機", "skus": "首批品項", "samples": "樣品",
@@ -62,7 +60,6 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "zh-Hans": {
         "fill": "【待业务填写】",
-        "heard": "会中听到 {t}，请核对",
         "none": "（会议中未谈及）",
         "no_company_file": "【缺公司资料档：请在 memo.toml 旁放 company.toml，或指定 --company-file】",
         "topics": {"timing": "上市时机", "skus": "首批品项", "samples": "样品",
@@ -97,11 +94,11 @@ def evidence(bullets: list[Bullet] | tuple[Bullet, ...]) -> list[dict[str, Any]]
     return out
 
 
-def heard(value: Heard | None, words: dict[str, Any]) -> str:
-    """A header value as heard, marked so with its time; the fill-in marker when not heard."""
+def heard(value: Heard | None, key: str) -> str:
+    """A header value as heard, marked as the memo marks it; the fill-in marker when not heard."""
     if value is None:
-        return str(words["fill"])
-    return safe_text(f"{value.value} ({words['heard'].format(t=clock(value.start))})")
+        return str(WORDS[key]["fill"])
+    return heard_mark(value.value, value.start, key)
 
 
 def header_context(meeting: Meeting, head: Letterhead, company_name: str) -> dict[str, Any]:
@@ -112,9 +109,9 @@ def header_context(meeting: Meeting, head: Letterhead, company_name: str) -> dic
         "date": head.date or dt.date.today().isoformat(),
         "rep": head.rep or words["fill"],
         "company": head.company or company_name or words["fill"],
-        "distributor": head.distributor or heard(meeting.distributor, words),
+        "distributor": head.distributor or heard(meeting.distributor, meeting.key),
         "people": words["and"].join(people) or words["fill"],
-        "territory": heard(meeting.territory, words),
+        "territory": heard(meeting.territory, meeting.key),
     }
 
 

@@ -133,14 +133,21 @@ def _speakers(transcript: Transcript, notes: Notes, words: dict[str, str]) -> st
     return safe_text(line)
 
 
-def _distributor(details: MemoDetails, notes: Notes, words: dict[str, str]) -> str:
+def heard_mark(value: str, start: float, key: str) -> str:
+    """A value heard in the meeting, marked as heard at its time so the rep checks it
+    ("新安寵物 (會中聽到 00:21，請核對)"); ``key`` is the template language (en, zh-Hant,
+    zh-Hans). The memo's header and the follow-up letters mark heard values this one way."""
+    return safe_text(f"{value} ({_WORDS[key]['heard'].format(t=clock(start))})")
+
+
+def _distributor(details: MemoDetails, notes: Notes, key: str) -> str:
     """The distributor as given (``--distributor``), else as heard and marked so, else a blank."""
     if details.distributor:
         return details.distributor
     heard = (notes.header or {}).get("distributor")
     if heard:
-        return safe_text(f"{heard['value']} ({words['heard'].format(t=clock(heard['start']))})")
-    return f"________ ({words['not_heard']})"
+        return heard_mark(heard["value"], heard["start"], key)
+    return f"________ ({_WORDS[key]['not_heard']})"
 
 
 def build_context(transcript: Transcript, notes: Notes, details: MemoDetails) -> dict[str, Any]:
@@ -150,12 +157,13 @@ def build_context(transcript: Transcript, notes: Notes, details: MemoDetails) ->
     name = Path(source.path).name if source else "—"
     recording = f"{name} ({clock(transcript.duration_s)})"
     pq = memo.parting_question
-    words = _WORDS[template_key(notes, transcript.script)]
+    key = template_key(notes, transcript.script)
+    words = _WORDS[key]
     context: dict[str, Any] = {
         "date": details.date or dt.date.today().isoformat(),
         "rep": details.rep or "________",
         "company": details.company or "________",
-        "distributor": _distributor(details, notes, words),
+        "distributor": _distributor(details, notes, key),
         "recording": safe_text(recording),
         "speakers": _speakers(transcript, notes, words),
         "parties": _bullets(memo.parties),
