@@ -81,18 +81,35 @@ def test_a_chunk_that_loops_or_has_a_low_log_probability_failed() -> None:
     assert is_short(silence, expected=2.5) is None
 
 
+def test_a_decoding_that_reached_its_token_cap_failed() -> None:
+    capped = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25))], capped=True)
+    assert "token cap" in (is_short(capped, expected=2.5) or "")
+    # The cap leaves room for the fastest speech measured (5.7 tokens a second, zh) and
+    # CTranslate2 stops at half its max_length (a 28 s chunk: 234 zh tokens, 178 en).
+    assert batched.token_cap(28, "zh") >= 28 * 5.7 and batched.token_cap(28, "en") >= 28 * 4.3
+    assert batched.max_length(batched.token_cap(28, "en")) <= 448
+
+
+def test_a_chunk_is_its_speech_end_to_end_and_its_times_map_back() -> None:
+    samples = np.arange(6 * SR, dtype=np.float32)
+    chunk = Chunk(0, 5 * SR, ((0, 1 * SR), (3 * SR, 5 * SR)))  # a 2 s pause left out
+    audio = chunk.audio(samples)
+    assert len(audio) == 3 * SR and audio[SR] == samples[3 * SR]
+    assert [chunk.at(t) for t in (0.5, 1.0, 1.5, 3.0, 9.0)] == [0.5, 1.0, 3.5, 5.0, 5.0]
+
+
 def test_chinese_is_counted_in_characters() -> None:
     assert batched.count_words("我們是青嶺，OK thanks", "zh") == 7  # 5 characters, 2 words
 
 
-def test_chunks_are_contiguous_short_and_cover_the_speech() -> None:
+def test_chunks_hold_at_most_chunk_s_of_speech_in_order_and_cover_the_speech() -> None:
     from pipeline.asr.audio import decode
 
     samples = decode(SAMPLES / "en-meeting.mp3")
     vad = {"threshold": 0.5, "min_silence_duration_ms": 2000, "speech_pad_ms": 400}
     found = batched.chunks(samples, vad, chunk_s=20.0)
     assert found
-    assert all(c.end - c.start <= 20 * SR for c in found)
+    assert all(c.speech_s <= 20 for c in found)
     assert all(a.end <= b.start for a, b in itertools.pairwise(found))
     assert all(c.start == c.speech[0][0] and c.end == c.speech[-1][1] for c in found)
     speech = sum(c.speech_s for c in found)

@@ -5,8 +5,10 @@ to 30 s and decodes each chunk once, at temperature 0, without the previous text
 chunks Whisper often stops early, and the rest of the chunk is lost: it dropped 17.6 % of
 the words of a 10-minute meeting (faster-whisper #1179, #1351). Here:
 
-- chunks are contiguous audio cut at VAD pauses and at most ``CHUNK_S`` long (well under
-  Whisper's 30 s window), so timestamps need no mapping and nothing is cut at a window's end;
+- chunks are VAD speech regions packed up to ``CHUNK_S`` of speech (well under Whisper's
+  30 s window, so nothing is cut at a window's end), the pauses between them left out as
+  faster-whisper's VAD filter does (the 10-minute meeting is 23 chunks with its pauses, 16
+  without, and encoding is half the time); timestamps are mapped back (``Chunk.at``);
 - each batch is encoded once; each chunk's language is zh or en, picked from that encoder
   output by the caller's detector, and chunks are decoded per language with that
   language's tokenizer (the word splitting of Chinese and English differs), with Whisper's
@@ -64,6 +66,25 @@ ENCODE_AT_ONCE = 2
 took 0.53 s encoded alone or in pairs, 0.76 s in fours and 0.69 s in eights (memory bound);
 so chunks are encoded in pairs and only the decoder, which does gain, sees the whole batch."""
 MIN_SPEECH_S = 1.5
+TOKENS_PER_S: dict[str, float] = {"zh": 8.0, "en": 6.0}
+"""Most tokens a second of audio can need, timestamps included; a chunk's decoding stops at
+``token_cap`` tokens. The fastest chunks of the rendered meetings needed 5.7 (zh) and 4.3 (en);
+a loop ("yeah, yeah, yeah…") otherwise runs to 224 tokens and holds its whole batch, and its
+halves, and the sequential re-decode, each that long (a third of the 10-minute meeting's
+decoding time)."""
+TOKEN_PAD = 10
+"""Tokens allowed on top of ``TOKENS_PER_S`` (a short chunk's few words and timestamps)."""
+SEQUENTIAL_NEW_TOKENS = 200
+"""Most ``max_new_tokens`` given to faster-whisper's sequential decoding: it refuses a prompt
+(up to 224 tokens of previous text) plus new tokens over the model's 448."""
+
+
+def max_length(cap: int) -> int:
+    """CTranslate2's ``max_length`` that stops a Whisper decoding after ``cap`` new tokens.
+
+    Its Whisper decoder generates at most ``max_length // 2`` new tokens whatever the prompt
+    (measured: 448 -> 224, 160 -> 80 with a 53-token prompt, 121 -> 60 with a 3-token one)."""
+    return 2 * cap
 """Chunks with less speech than this are never checked (a cough, one word)."""
 
 PUNCTUATION = ("\"'“¿([{-", "\"'.。,，!！?？:：”)]}、")
@@ -91,6 +112,19 @@ class Chunk:
     def speech_end(self) -> float:
         return self.speech[-1][1] / SAMPLE_RATE
 
+    def audio(self, samples: np.ndarray) -> np.ndarray:
+        """The chunk's speech regions end to end, the pauses between them left out."""
+        return np.concatenate([samples[s:e] for s, e in self.speech])
+
+    def at(self, t: float) -> float:
+        """The window's time of ``t`` seconds into ``audio``."""
+        rest = t * SAMPLE_RATE
+        for s, e in self.speech:
+            if rest <= e - s:
+                return (s + rest) / SAMPLE_RATE
+            rest -= e - s
+        return self.speech_end
+
 
 @dataclass(frozen=True)
 class Decoded:
@@ -99,6 +133,8 @@ class Decoded:
     chunk: Chunk
     language: Language
     segments: list[Any]
+    capped: bool = False
+    """The decoding reached ``token_cap`` without ending: a loop, or cut short."""
 
 
 @dataclass
@@ -114,7 +150,7 @@ class BatchStats:
 
 
 def chunks(samples: np.ndarray, vad: dict[str, Any], chunk_s: float = CHUNK_S) -> list[Chunk]:
-    """Contiguous chunks of at most ``chunk_s``, cut at VAD pauses, covering all speech.
+    """Chunks of at most ``chunk_s`` of speech, cut at VAD pauses, covering all speech.
 
     Args:
         samples: the window's audio, 16 kHz mono.
@@ -128,7 +164,7 @@ def chunks(samples: np.ndarray, vad: dict[str, Any], chunk_s: float = CHUNK_S) -
     group: list[tuple[int, int]] = []
     for r in regions:
         s, e = int(r["start"]), min(int(r["end"]), len(samples))
-        if group and e - group[0][0] > limit:
+        if group and sum(b - a for a, b in group) + e - s > limit:
             out.append(Chunk(group[0][0], group[-1][1], tuple(group)))
             group = []
         group.append((s, e))
@@ -161,6 +197,11 @@ def halves(chunk: Chunk, samples: np.ndarray) -> tuple[Chunk, Chunk] | None:
     return Chunk(chunk.start, cut, ((start, cut),)), Chunk(cut, chunk.end, ((cut, end),))
 
 
+def token_cap(seconds: float, language: str) -> int:
+    """Most new tokens a decoding of ``seconds`` of ``language`` audio may take."""
+    return ceil(seconds * TOKENS_PER_S.get(language, max(TOKENS_PER_S.values()))) + TOKEN_PAD
+
+
 def count_words(text: str, language: str) -> int:
     """Characters (Chinese) and words (Latin script): the unit of a language's rate."""
     return len(_WORD.findall(text))
@@ -176,6 +217,8 @@ def _failed(done: Decoded) -> str | None:
     not silence."""
     from faster_whisper.transcribe import get_compression_ratio
 
+    if done.capped:
+        return "reached its token cap, a loop"
     text = _text(done.segments)
     if not text:
         return None
@@ -217,17 +260,17 @@ def _last_word(segments: Sequence[Any], default: float) -> float:
 
 
 def _redecode(
-    done: Decoded, samples: np.ndarray, redecode: Callable[[np.ndarray, float], list[Any]]
+    done: Decoded, samples: np.ndarray, redecode: Callable[[np.ndarray, float, Language], list[Any]]
 ) -> list[Any]:
     """A short chunk decoded sequentially; then, if that too stops ``TAIL_S`` before the
     speech ends (Whisper can end a window early whichever way it is decoded), the rest of
     the chunk after the last word, decoded on its own."""
     chunk = done.chunk
-    again = redecode(samples[chunk.start : chunk.end], chunk.offset)
+    again = redecode(samples[chunk.start : chunk.end], chunk.offset, done.language)
     last = max(_last_word(again, chunk.offset), _last_word(done.segments, chunk.offset))
     if last < chunk.speech_end - TAIL_S:
         cut = max(chunk.start, min(chunk.end, int(last * SAMPLE_RATE)))
-        rest = redecode(samples[cut : chunk.end], cut / SAMPLE_RATE)
+        rest = redecode(samples[cut : chunk.end], cut / SAMPLE_RATE, done.language)
         kept = [s for s in again if s.end <= last + 0.01]
         again = kept + [s for s in rest if s.start >= last - 0.01] if rest else again
     return again
@@ -258,7 +301,7 @@ def decode_batch(
     from faster_whisper.tokenizer import Tokenizer
     from faster_whisper.transcribe import Segment, Word, get_ctranslate2_storage, get_suppressed_tokens
 
-    audio = [samples[c.start : c.end] for c in batch]
+    audio = [c.audio(samples) for c in batch]
     features = np.stack([pad_or_trim(model.feature_extractor(a)[..., :-1]) for a in audio])
     steps = range(0, len(batch), ENCODE_AT_ONCE)
     encoded = get_ctranslate2_storage(
@@ -275,23 +318,28 @@ def decode_batch(
         previous = tokenizer.encode(" " + prompt_text.strip()) if prompt_text else []
         hotwords = kwargs.get("hotwords")
         prompt = model.get_prompt(tokenizer, previous, without_timestamps=not TIMESTAMPS, hotwords=hotwords)
+        cap = token_cap(max(len(audio[i]) for i in idx) / SAMPLE_RATE, language)
         results = model.model.generate(
-            part, [list(prompt) for _ in idx], beam_size=kwargs["beam_size"], max_length=model.max_length,
+            part, [list(prompt) for _ in idx], beam_size=kwargs["beam_size"],
+            max_length=min(model.max_length, max_length(cap)),
             suppress_blank=True, suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
             return_scores=True, return_no_speech_prob=True,
         )  # fmt: skip
-        segmented, sizes = [], []
+        segmented, sizes, capped = [], [], set()
         for i, result in zip(idx, results, strict=True):
-            chunk, tokens = batch[i], result.sequences_ids[0]
+            tokens = result.sequences_ids[0]
             duration = len(audio[i]) / SAMPLE_RATE
+            if len(tokens) >= token_cap(duration, language):
+                capped.add(i)
             sizes.append(int(ceil(duration) * model.frames_per_second))
             logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
-            seek = int(chunk.offset * model.frames_per_second)
+            # times relative to the chunk's packed audio (word times are offset by "seek");
+            # mapped to the window's time line below
             segmented.append(
                 [
-                    {**sub, "seek": seek, "avg_logprob": logprob, "no_speech_prob": result.no_speech_prob}
+                    {**sub, "seek": 0, "avg_logprob": logprob, "no_speech_prob": result.no_speech_prob}
                     for sub in model._split_segments_by_timestamps(
-                        tokenizer=tokenizer, tokens=tokens, time_offset=chunk.offset,
+                        tokenizer=tokenizer, tokens=tokens, time_offset=0.0,
                         segment_size=sizes[-1], segment_duration=duration, seek=0,
                     )[0]
                 ]
@@ -299,12 +347,13 @@ def decode_batch(
         if kwargs.get("word_timestamps"):
             model.add_word_timestamps(segmented, tokenizer, part, sizes, *PUNCTUATION, 0.0)
         for i, subs in zip(idx, segmented, strict=True):
+            at = batch[i].at
             segs = [
                 Segment(
                     id=0,
-                    seek=s["seek"],
-                    start=s["start"],
-                    end=s["end"],
+                    seek=int(batch[i].offset * model.frames_per_second),
+                    start=at(s["start"]),
+                    end=at(s["end"]),
                     text=tokenizer.decode([t for t in s["tokens"] if t < tokenizer.eot]),
                     tokens=s["tokens"],
                     avg_logprob=s["avg_logprob"],
@@ -312,14 +361,14 @@ def decode_batch(
                     no_speech_prob=s["no_speech_prob"],
                     temperature=0.0,
                     words=[
-                        Word(float(w["start"]), float(w["end"]), w["word"], float(w["probability"]))
+                        Word(at(float(w["start"])), at(float(w["end"])), w["word"], float(w["probability"]))
                         for w in s.get("words", ())
                     ]
                     or None,
                 )
                 for s in subs
             ]
-            out[i] = Decoded(batch[i], language, [s for s in segs if s.text.strip()])
+            out[i] = Decoded(batch[i], language, [s for s in segs if s.text.strip()], i in capped)
     return [d for d in out if d is not None]
 
 
@@ -330,14 +379,15 @@ def segments(
     home: Language,
     kwargs: dict[str, Any],
     batch_size: int,
-    redecode: Callable[[np.ndarray, float], list[Any]],
+    redecode: Callable[[np.ndarray, float, Language], list[Any]],
     stats: BatchStats,
     chunk_s: float = CHUNK_S,
 ) -> Iterator[Any]:
     """faster-whisper segments of one window, decoded ``batch_size`` chunks at a time.
 
     Args:
-        redecode: sequential decoding of a chunk's audio (segments offset by its start, s).
+        redecode: sequential decoding of a chunk's audio in a language (segments offset by
+            its start, s), at most ``token_cap`` new tokens a window.
         stats: counts what happened (chunks, short chunks, re-decodes that found more).
     """
     vad = kwargs["vad_parameters"]
@@ -393,7 +443,7 @@ def _mend(
     home: Language,
     kwargs: dict[str, Any],
     batch_size: int,
-    redecode: Callable[[np.ndarray, float], list[Any]],
+    redecode: Callable[[np.ndarray, float, Language], list[Any]],
     rates: dict[str, list[float]],
     stats: BatchStats,
 ) -> dict[int, list[Any]]:

@@ -322,8 +322,10 @@ def _window_segments(
                 return [language] * encoded.shape[0]
             return [probs[0][0][2:-2] for probs in gate.detect_language(encoded)]  # type: ignore[misc]
 
-        def redecode(chunk: np.ndarray, at: float) -> list[Any]:
-            return [_shifted(s, at) for s in _sequential(model, chunk, options, language)]
+        def redecode(chunk: np.ndarray, at: float, said: Language) -> list[Any]:
+            cap = batched_mod.token_cap(len(chunk) / audio_mod.SAMPLE_RATE, said)
+            cap = min(batched_mod.max_length(cap), batched_mod.SEQUENTIAL_NEW_TOKENS)
+            return [_shifted(s, at) for s in _sequential(model, chunk, options, language, cap)]
 
         raw = batched_mod.segments(
             model, samples, detect, language, _decode_kwargs(options, language), options.batch_size,
@@ -346,10 +348,15 @@ def _window_segments(
 
 
 def _sequential(
-    model: Any, samples: np.ndarray, options: TranscribeOptions, language: Language
+    model: Any,
+    samples: np.ndarray,
+    options: TranscribeOptions,
+    language: Language,
+    max_new_tokens: int | None = None,
 ) -> Iterable[Any]:
-    """faster-whisper segments of ``samples`` decoded 30 s window after window."""
-    kwargs = _decode_kwargs(options, language)
+    """faster-whisper segments of ``samples`` decoded 30 s window after window (at most
+    ``max_new_tokens`` a window; a decoding that reaches it falls back like a loop)."""
+    kwargs = {**_decode_kwargs(options, language), "max_new_tokens": max_new_tokens}
     if options.mixed_language:
         raw, _info = _gated(model, language).transcribe(samples, multilingual=True, **kwargs)
     else:
