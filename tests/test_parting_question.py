@@ -93,6 +93,29 @@ def test_parting_question_in_english() -> None:
     assert _parting(turns, "en") == [7]
 
 
+def test_a_question_after_a_wrap_up_no_cue_names_is_the_parting_question() -> None:
+    # The goodbyes start with a wrap-up that names no goodbye ("I should let you get back to
+    # your day"); the first cue comes after the question and its answer.
+    turns = [
+        ("rep", "Quick background on us: we were founded in 2011 and have eighty-five employees."),
+        ("dist", "What's the pricing look like on the twelve-ounce bag?"),
+        ("rep", "Distributor cost is 8.10 a bag and MSRP is 16.99, so the margin works."),
+        ("dist", "And terms? What are you thinking on payment?"),
+        ("rep", "Net thirty is our standard payment term."),
+        ("rep", "Okay, I should let you get back to your day."),
+        ("dist", "Yeah. So the demo sets, you'd ship those straight to our warehouse in Kent?"),
+        ("rep", "Straight to you, next week."),
+        ("dist", "Perfect. Thanks for coming down, drive safe."),
+    ]
+    assert _parting(turns, "en") == [6]
+
+
+def test_a_question_answered_before_the_goodbyes_is_not_the_parting_question() -> None:
+    # The same shape without the wrap-up: the question before the goodbyes is business as usual.
+    turns = [*BUSINESS_ZH[:-1], ("rep", "好，那今天就先这样，太感谢孙总了。"), ("dist", "慢走，再见。")]
+    assert _parting(turns) == []
+
+
 def test_goodbye_after_the_parting_answer_is_none() -> None:
     # Known issue from real ASR: the closing goodbye inherited the parting question's category.
     turns = [

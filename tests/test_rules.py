@@ -227,3 +227,20 @@ def test_zh_embedded_which_before_we_know_is_not_a_question() -> None:
 def test_zh_own_ordering_system_is_a_strength() -> None:
     labels = classify.label_sentence("zh", "我们两年前换了一套ERP，客户可以直接用手机下单。")
     assert labels.has("strength") and labels.scores.get("parties", 0) >= 1.5
+
+
+def test_a_number_echoed_back_is_a_reaction_not_a_question() -> None:
+    assert not _question("zh", "四百多家？")
+    assert not _question("en", "Eight hundred stores?")
+    assert _question("zh", "四百多家都是直营吗？")
+    assert _question("zh", "几点送货？")
+    assert _question("en", "Eight hundred stores, is that all independents?")
+
+
+def test_advice_as_a_proposal_a_condition_or_what_i_would_do() -> None:
+    assert _has("zh", "你们有没有想过出一个小包装？", "suggestion")
+    assert _has("zh", "你们要是想做起来，别赶在冬天进货。", "suggestion")
+    assert _has("zh", "首批别上太多，三个品就够了。", "suggestion")
+    assert _has("en", "If you're coming back anyway, bring the samples in March.", "suggestion")
+    assert _has("en", "For the clinics, I'd do a small sample box.", "suggestion")
+    assert not _has("zh", "我们首批要独家。", "suggestion")

@@ -97,7 +97,21 @@ class Hit:
     aspect: str | None = None
 
 
-def _rule_from_obj(obj: Any, where: str) -> Rule:
+def regex_flags(language: str) -> int:
+    """Flags of a language's regex rules. Case folding only where there is case: an
+    IGNORECASE regex loses re's fast literal search, which is most of the cost for Chinese
+    (Latin inside zh rules uses ``(?i:...)``)."""
+    return re.MULTILINE | (re.IGNORECASE if language != "zh" else 0)
+
+
+@functools.cache
+def compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    """A regex rule compiled once per process: checking the rules compiles it, the matcher
+    reuses it (re's own cache holds 512 patterns, fewer than a language's rules)."""
+    return re.compile(pattern, flags)
+
+
+def _rule_from_obj(obj: Any, where: str, flags: int = 0) -> Rule:
     if not isinstance(obj, dict):
         raise RuleError(f"{where}: expected a JSON object")
     missing = [k for k in ("id", "label", "pattern") if k not in obj]
@@ -116,7 +130,7 @@ def _rule_from_obj(obj: Any, where: str) -> Rule:
     elif isinstance(pattern, dict) and isinstance(pattern.get("regex"), str):
         kind = "regex"
         try:
-            re.compile(pattern["regex"])
+            compiled(pattern["regex"], flags)
         except re.error as e:
             raise RuleError(f"{where}: bad regex {pattern['regex']!r}: {e}") from e
         pattern = pattern["regex"]
@@ -171,7 +185,7 @@ def load_rules(language: str) -> tuple[Rule, ...]:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise RuleError(f"{where}: not valid JSON ({e})") from e
-        rules.append(_rule_from_obj(obj, where))
+        rules.append(_rule_from_obj(obj, where, regex_flags(language)))
     rules.extend(_farewell_rules(language))
     seen: set[str] = set()
     for rule in rules:
@@ -191,9 +205,7 @@ class MemoClassifier:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.tokens = Matcher(nlp.vocab, validate=True)
         self.regexes: list[tuple[Rule, re.Pattern[str]]] = []
-        # Case folding only where there is case: an IGNORECASE regex loses re's fast literal
-        # search, which is most of the cost for Chinese (Latin inside zh rules uses (?i:...)).
-        flags = re.MULTILINE | (re.IGNORECASE if nlp.lang != "zh" else 0)
+        flags = regex_flags(nlp.lang or "")
         for rule in rules:
             if rule.kind == "phrase":
                 assert isinstance(rule.pattern, str)
@@ -203,7 +215,7 @@ class MemoClassifier:
                 self.tokens.add(rule.id, [rule.pattern])
             else:
                 assert isinstance(rule.pattern, str)
-                self.regexes.append((rule, re.compile(rule.pattern, flags)))
+                self.regexes.append((rule, compiled(rule.pattern, flags)))
         self.vocab = nlp.vocab
 
     def __call__(self, doc: Doc) -> Doc:
