@@ -7,8 +7,8 @@ the words of a 10-minute meeting (faster-whisper #1179, #1351). Here:
 
 - chunks are VAD speech regions packed up to ``CHUNK_S`` of speech (well under Whisper's
   30 s window, so nothing is cut at a window's end), the pauses between them left out as
-  faster-whisper's VAD filter does (the 10-minute meeting is 23 chunks with its pauses, 16
-  without, and encoding is half the time); timestamps are mapped back (``Chunk.at``);
+  faster-whisper's VAD filter does (the 10-minute meeting is 19 chunks, not 23, and each
+  chunk costs an encoding); timestamps are mapped back (``Chunk.at``);
 - each batch is encoded once; each chunk's language is zh or en, picked from that encoder
   output by the caller's detector, and chunks are decoded per language with that
   language's tokenizer (the word splitting of Chinese and English differs), with Whisper's
@@ -66,26 +66,24 @@ ENCODE_AT_ONCE = 2
 took 0.53 s encoded alone or in pairs, 0.76 s in fours and 0.69 s in eights (memory bound);
 so chunks are encoded in pairs and only the decoder, which does gain, sees the whole batch."""
 MIN_SPEECH_S = 1.5
-TOKENS_PER_S: dict[str, float] = {"zh": 8.0, "en": 6.0}
-"""Most tokens a second of audio can need, timestamps included; a chunk's decoding stops at
-``token_cap`` tokens. The fastest chunks of the rendered meetings needed 5.7 (zh) and 4.3 (en);
-a loop ("yeah, yeah, yeah…") otherwise runs to 224 tokens and holds its whole batch, and its
-halves, and the sequential re-decode, each that long (a third of the 10-minute meeting's
-decoding time)."""
+"""Chunks with less speech than this are never checked (a cough, one word)."""
+PACK_SILENCE_MS = 2000
+"""Chunks are packed from speech regions split at pauses at least this long (or the
+recording's ``min_silence_ms`` if shorter). Shorter pauses fill chunks better (the
+10-minute meeting, 362 s of speech: 23 chunks of contiguous audio, 19 of regions at
+2000 ms, 14 at 300 ms), but the glued phrases cost accuracy on the corpus: at 300 ms three
+files lost 10-14 points (Mandarin CER +0.9, English WER +0.3 over all)."""
+TOKENS_PER_S: dict[str, float] = {"zh": 12.0, "en": 8.0}
+"""Most tokens a second of audio may need, timestamps included: a decoding stops at
+``token_cap`` tokens and counts as failed. A loop ("yeah, yeah, yeah…") otherwise runs to
+Whisper's limit of 224 tokens and holds its whole batch. The fastest chunks of the rendered
+meetings needed 5.7 (zh) and 4.3 (en), a tongue twister of the corpus more than 8 (a Chinese
+character is often two tokens): capped at 8, it was decoded again and came out worse (CER
+45 -> 57). A full chunk is never capped below Whisper's limit; halves and short chunks are.
+The sequential re-decode has no cap: it is sequential decoding exactly."""
 TOKEN_PAD = 10
 """Tokens allowed on top of ``TOKENS_PER_S`` (a short chunk's few words and timestamps)."""
-SEQUENTIAL_NEW_TOKENS = 200
-"""Most ``max_new_tokens`` given to faster-whisper's sequential decoding: it refuses a prompt
-(up to 224 tokens of previous text) plus new tokens over the model's 448."""
 
-
-def max_length(cap: int) -> int:
-    """CTranslate2's ``max_length`` that stops a Whisper decoding after ``cap`` new tokens.
-
-    Its Whisper decoder generates at most ``max_length // 2`` new tokens whatever the prompt
-    (measured: 448 -> 224, 160 -> 80 with a 53-token prompt, 121 -> 60 with a 3-token one)."""
-    return 2 * cap
-"""Chunks with less speech than this are never checked (a cough, one word)."""
 
 PUNCTUATION = ("\"'“¿([{-", "\"'.。,，!！?？:：”)]}、")
 """Marks merged into the next and the previous word (faster-whisper's defaults)."""
@@ -158,7 +156,9 @@ def chunks(samples: np.ndarray, vad: dict[str, Any], chunk_s: float = CHUNK_S) -
     """
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    regions = get_speech_timestamps(samples, VadOptions(**vad, max_speech_duration_s=chunk_s - 1))
+    silence = min(vad.get("min_silence_duration_ms", PACK_SILENCE_MS), PACK_SILENCE_MS)
+    fine = {**vad, "min_silence_duration_ms": silence}
+    regions = get_speech_timestamps(samples, VadOptions(**fine, max_speech_duration_s=chunk_s - 1))
     limit = int(chunk_s * SAMPLE_RATE)
     out: list[Chunk] = []
     group: list[tuple[int, int]] = []
@@ -195,6 +195,14 @@ def halves(chunk: Chunk, samples: np.ndarray) -> tuple[Chunk, Chunk] | None:
     energy = [float(np.square(samples[i : i + frame]).mean()) for i in range(lo, hi - frame, frame)]
     cut = lo + frame * energy.index(min(energy)) + frame // 2
     return Chunk(chunk.start, cut, ((start, cut),)), Chunk(cut, chunk.end, ((cut, end),))
+
+
+def max_length(cap: int) -> int:
+    """CTranslate2's ``max_length`` that stops a Whisper decoding after ``cap`` new tokens.
+
+    Its Whisper decoder generates at most ``max_length // 2`` new tokens whatever the prompt
+    (measured: 448 -> 224, 160 -> 80 with a 53-token prompt, 121 -> 60 with a 3-token one)."""
+    return 2 * cap
 
 
 def token_cap(seconds: float, language: str) -> int:
@@ -260,17 +268,17 @@ def _last_word(segments: Sequence[Any], default: float) -> float:
 
 
 def _redecode(
-    done: Decoded, samples: np.ndarray, redecode: Callable[[np.ndarray, float, Language], list[Any]]
+    done: Decoded, samples: np.ndarray, redecode: Callable[[np.ndarray, float], list[Any]]
 ) -> list[Any]:
     """A short chunk decoded sequentially; then, if that too stops ``TAIL_S`` before the
     speech ends (Whisper can end a window early whichever way it is decoded), the rest of
     the chunk after the last word, decoded on its own."""
     chunk = done.chunk
-    again = redecode(samples[chunk.start : chunk.end], chunk.offset, done.language)
+    again = redecode(samples[chunk.start : chunk.end], chunk.offset)
     last = max(_last_word(again, chunk.offset), _last_word(done.segments, chunk.offset))
     if last < chunk.speech_end - TAIL_S:
         cut = max(chunk.start, min(chunk.end, int(last * SAMPLE_RATE)))
-        rest = redecode(samples[cut : chunk.end], cut / SAMPLE_RATE, done.language)
+        rest = redecode(samples[cut : chunk.end], cut / SAMPLE_RATE)
         kept = [s for s in again if s.end <= last + 0.01]
         again = kept + [s for s in rest if s.start >= last - 0.01] if rest else again
     return again
@@ -379,15 +387,14 @@ def segments(
     home: Language,
     kwargs: dict[str, Any],
     batch_size: int,
-    redecode: Callable[[np.ndarray, float, Language], list[Any]],
+    redecode: Callable[[np.ndarray, float], list[Any]],
     stats: BatchStats,
     chunk_s: float = CHUNK_S,
 ) -> Iterator[Any]:
     """faster-whisper segments of one window, decoded ``batch_size`` chunks at a time.
 
     Args:
-        redecode: sequential decoding of a chunk's audio in a language (segments offset by
-            its start, s), at most ``token_cap`` new tokens a window.
+        redecode: sequential decoding of a chunk's audio (segments offset by its start, s).
         stats: counts what happened (chunks, short chunks, re-decodes that found more).
     """
     vad = kwargs["vad_parameters"]
@@ -443,7 +450,7 @@ def _mend(
     home: Language,
     kwargs: dict[str, Any],
     batch_size: int,
-    redecode: Callable[[np.ndarray, float, Language], list[Any]],
+    redecode: Callable[[np.ndarray, float], list[Any]],
     rates: dict[str, list[float]],
     stats: BatchStats,
 ) -> dict[int, list[Any]]:
