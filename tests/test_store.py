@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,6 +166,20 @@ def test_processes_opening_a_new_postgresql_store_at_once_all_succeed(postgres_u
             versions = conn.execute(sa.text("select version_num from alembic_version")).scalars().all()
         engine.dispose()
         assert versions == [head_revision()]
+
+
+def test_a_current_store_opens_without_alembic(tmp_path: Path) -> None:
+    from pipeline.runs.store import _newest_revision
+
+    assert _newest_revision() == head_revision()  # migrations are named by their revision
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    Store(url).close()
+    code = (
+        f"import sys; from pipeline.runs.store import Store; Store({url!r}).close(); "
+        "print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_a_store_from_a_newer_version_is_a_store_error_not_a_traceback(tmp_path: Path) -> None:
