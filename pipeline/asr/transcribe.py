@@ -69,10 +69,11 @@ filters catch invented text instead (no text on silence, noise, music or meeting
 
 BATCH_SIZE = 8
 """Chunks decoded at once with ``--batched``. Sequential stays the default: side by side on the
-10-minute meeting (2 quiet cores), batched took 1.03x sequential's CPU time and 0.93x its wall
-time and kept 98.1 % of its words (README, Benchmarks), because the encoder, which batching
-does not speed up on a CPU, is most of the cost, and the chunks that come back short are
-decoded twice."""
+10-minute meeting (2 cores) batched took 0.85x sequential's CPU time and 0.77x its wall time,
+but on the six rendered meetings with a reference it cost about 1 point of English WER and 3
+of Mandarin CER (README, Benchmarks: the encoder, which batching does not speed up on a CPU,
+is a third of the cost, and Whisper stops early or loops in chunks that sequential decoding
+gets through with the previous text and its temperature fallback)."""
 
 
 @dataclass(frozen=True)
