@@ -244,3 +244,11 @@ def test_advice_as_a_proposal_a_condition_or_what_i_would_do() -> None:
     assert _has("en", "If you're coming back anyway, bring the samples in March.", "suggestion")
     assert _has("en", "For the clinics, I'd do a small sample box.", "suggestion")
     assert not _has("zh", "我们首批要独家。", "suggestion")
+
+
+def test_rhetorical_and_embedded_questions_ask_nothing() -> None:
+    assert not _question("zh", "网上一块钱十支，谁拼得过？")
+    assert not _question("zh", "进货价都比网上贵，那还怎么卖？")
+    assert not _question("zh", "要看你们的推广给多少支持")
+    assert _question("zh", "谁负责售后？")
+    assert _question("zh", "你们的推广给多少支持？")
