@@ -13,6 +13,14 @@ BUSINESS_ZH = [
     ("rep", "先做四个地市，第一年任务完成了再谈全省独家。"),
 ]
 
+BUSINESS_EN = [
+    ("rep", "Quick background on us: we were founded in 2011 and have eighty-five employees."),
+    ("dist", "What's the pricing look like on the twelve-ounce bag?"),
+    ("rep", "Distributor cost is 8.10 a bag and MSRP is 16.99, so the margin works."),
+    ("dist", "And terms? What are you thinking on payment?"),
+    ("rep", "Net thirty is our standard payment term."),
+]
+
 
 def _transcript(turns: list[tuple[str, str]], language: str = "zh") -> Transcript:
     segments = tuple(
@@ -79,11 +87,7 @@ def test_no_parting_question_without_one() -> None:
 
 def test_parting_question_in_english() -> None:
     turns = [
-        ("rep", "Quick background on us: we were founded in 2011 and have eighty-five employees."),
-        ("dist", "What's the pricing look like on the twelve-ounce bag?"),
-        ("rep", "Distributor cost is 8.10 a bag and MSRP is 16.99, so the margin works."),
-        ("dist", "And terms? What are you thinking on payment?"),
-        ("rep", "Net thirty is our standard payment term."),
+        *BUSINESS_EN,
         ("rep", "Well, this was really great. Thank you both."),
         ("dist", "Likewise. I'll walk you out."),
         ("dist", "Oh, one more thing. Are the cans shelf-stable or do they need the cooler?"),
@@ -97,11 +101,7 @@ def test_a_question_after_a_wrap_up_no_cue_names_is_the_parting_question() -> No
     # The goodbyes start with a wrap-up that names no goodbye ("I should let you get back to
     # your day"); the first cue comes after the question and its answer.
     turns = [
-        ("rep", "Quick background on us: we were founded in 2011 and have eighty-five employees."),
-        ("dist", "What's the pricing look like on the twelve-ounce bag?"),
-        ("rep", "Distributor cost is 8.10 a bag and MSRP is 16.99, so the margin works."),
-        ("dist", "And terms? What are you thinking on payment?"),
-        ("rep", "Net thirty is our standard payment term."),
+        *BUSINESS_EN,
         ("rep", "Okay, I should let you get back to your day."),
         ("dist", "Yeah. So the demo sets, you'd ship those straight to our warehouse in Kent?"),
         ("rep", "Straight to you, next week."),
