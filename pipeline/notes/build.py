@@ -582,10 +582,10 @@ def _mark_parting(
 
     Every first meeting ends with one, so the search widens rather than give up: a
     distributor's "one more thing…" with business content (an indirect question), then
-    its last business question just before the first goodbye cue (``wide``: the goodbyes
-    often start with a wrap-up no cue names), then a
-    distributor's question the labels called small talk but that has content of its own
-    (it takes the meeting's last business section: a parting point is never ``none``).
+    its last business question just before the first goodbye cue (from ``wide``: the
+    goodbyes often start with a wrap-up no cue names), then a distributor's question the
+    labels called small talk but that has content of its own (it takes the meeting's last
+    business section: a parting point is never ``none``).
     """
     dist = [i for i in range(len(notes) - 1, start - 1, -1) if sides[i] != "rep"]
     business = [i for i in dist if notes[i].category != "none"]
