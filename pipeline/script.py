@@ -44,6 +44,26 @@ def to_script(text: str, script: Script) -> str:
     return text
 
 
+def simplified(value: Any) -> Any:
+    """Wording written once in Traditional, in Simplified characters: a string, or every
+    string in a list, tuple or dict (the zh-Hans twin of a zh-Hant table)."""
+    if isinstance(value, str):
+        return to_script(value, "hans")
+    if isinstance(value, (list, tuple)):
+        return type(value)(simplified(v) for v in value)
+    if isinstance(value, dict):
+        return {k: simplified(v) for k, v in value.items()}
+    return value
+
+
+def language_tag(language: str, script: str | None) -> str:
+    """``zh-Hant``, ``zh-Hans`` or ``en``: the wording and template of a document in
+    ``language`` written in ``script``."""
+    if language != "zh":
+        return "en"
+    return "zh-Hans" if script == "hans" else "zh-Hant"
+
+
 def other_script(script: Script) -> Script:
     """The script that is not ``script``."""
     return "hans" if script == "hant" else "hant"

@@ -371,13 +371,9 @@ INVITATION = {
 
 def _hans(value):  # type: ignore[no-untyped-def]
     """The zh-Hant wording in Simplified characters (the project's one converter)."""
-    from pipeline.script import to_script
+    from pipeline.script import simplified
 
-    if isinstance(value, str):
-        return to_script(value, "hans")
-    if isinstance(value, (list, tuple)):
-        return type(value)(_hans(v) for v in value)
-    return {k: _hans(v) for k, v in value.items()}
+    return simplified(value)
 
 
 PROPOSAL["zh-Hans"] = _hans(PROPOSAL["zh-Hant"])

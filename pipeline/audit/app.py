@@ -38,6 +38,7 @@ from ..errors import AuditError, MemoError, StoreError
 from ..memo.srt import to_srt
 from ..runs.ledger import STEPS, Ledger
 from ..runs.store import Store
+from ..script import language_tag
 from ..types import CATEGORIES
 from . import auth, sessions, views
 from .redrafting import redraft
@@ -395,9 +396,7 @@ def create_app(
 
 
 def _lang_tag(m: AuditMeeting) -> str:
-    if m.language == "zh":
-        return "zh-Hans" if m.script == "hans" else "zh-Hant"
-    return LANG_TAGS.get(m.language, "en")
+    return language_tag(m.language, m.script)
 
 
 def _id(request: Request, name: str, missing: str) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .company import CompanyFile, in_script
-from .letters import WORDS, Letterhead, header_context, template_path, write_document
+from .letters import Letterhead, header_context, template_path, wording, write_document
 from .meeting import Meeting
 
 CONTEXT_KEYS = frozenset({"date", "rep", "company", "distributor", "people", "territory", "gifts", "factory"})
@@ -20,7 +20,7 @@ CONTEXT_KEYS = frozenset({"date", "rep", "company", "distributor", "people", "te
 def build_context(meeting: Meeting, head: Letterhead, company: CompanyFile) -> dict[str, Any]:
     """Everything an invitation template may use (the template contract)."""
     company = in_script(company, meeting.script)
-    words = WORDS[meeting.key]
+    words = wording(meeting.key)
     gifts = [{"item": g.item, "quantity": g.quantity} for g in company.gifts]
     context = {
         **header_context(meeting, head, company.name),

@@ -9,6 +9,7 @@ their time, so the rep checks them; what nobody said is a fill-in marker.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ..errors import TemplateError
 from ..memo.render import clock, heard_mark, render_memo, safe_text
 from ..outputs import write_with
 from ..resources import package_file
+from ..script import simplified
 from ..types import Bullet
 from .meeting import Heard, Meeting
 
@@ -58,15 +60,13 @@ WORDS: dict[str, dict[str, Any]] = {
                    "promotion": "推廣活動", "other": "其他建議"},
         "and": "、",
     },
-    "zh-Hans": {
-        "fill": "【待业务填写】",
-        "none": "（会议中未谈及）",
-        "no_company_file": "【缺公司资料档：请在 memo.toml 旁放 company.toml，或指定 --company-file】",
-        "topics": {"timing": "上市时机", "skus": "首批品项", "samples": "样品",
-                   "promotion": "推广活动", "other": "其他建议"},
-        "and": "、",
-    },
 }  # fmt: skip
+
+
+@functools.cache
+def wording(key: str) -> dict[str, Any]:
+    """The follow-up documents' wording for ``key``; zh-Hans is the zh-Hant wording converted."""
+    return dict(simplified(WORDS["zh-Hant"])) if key == "zh-Hans" else WORDS[key]
 
 
 def template_path(kind: str, key: str, template_dir: Path | None = None) -> Path:
@@ -97,13 +97,13 @@ def evidence(bullets: list[Bullet] | tuple[Bullet, ...]) -> list[dict[str, Any]]
 def heard(value: Heard | None, key: str) -> str:
     """A header value as heard, marked as the memo marks it; the fill-in marker when not heard."""
     if value is None:
-        return str(WORDS[key]["fill"])
+        return str(wording(key)["fill"])
     return heard_mark(value.value, value.start, key)
 
 
 def header_context(meeting: Meeting, head: Letterhead, company_name: str) -> dict[str, Any]:
     """The values every follow-up template starts with."""
-    words = WORDS[meeting.key]
+    words = wording(meeting.key)
     people = [safe_text(f"{p.value} [{clock(p.start)}]") for p in meeting.people]
     return {
         "date": head.date or dt.date.today().isoformat(),

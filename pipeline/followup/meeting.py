@@ -14,7 +14,7 @@ from typing import Any
 
 from ..contract import problems
 from ..errors import InputError
-from ..script import is_in_script
+from ..script import is_in_script, language_tag
 from ..types import Bullet, MemoContent, Script, Sides
 
 NOTES_SUFFIX = ".notes.json"
@@ -50,9 +50,7 @@ class Meeting:
     @property
     def key(self) -> str:
         """The template key: ``zh-Hant``, ``zh-Hans`` or ``en``."""
-        if self.language == "en":
-            return "en"
-        return "zh-Hans" if self.script == "hans" else "zh-Hant"
+        return language_tag(self.language, self.script)
 
     def bullets(self) -> list[Bullet]:
         """Every bullet of the four sections, in the order they were said."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..types import Bullet
 from .company import CompanyFile, in_script
-from .letters import WORDS, Letterhead, evidence, header_context, template_path, write_document
+from .letters import Letterhead, evidence, header_context, template_path, wording, write_document
 from .meeting import Meeting
 from .rules import TOPICS, load_rules
 
@@ -95,7 +95,7 @@ def _visits(meeting: Meeting) -> list[dict[str, str]]:
 def _advice(meeting: Meeting) -> list[dict[str, str]]:
     """Launch-outline rows: the advice heard on each topic (a row saying none was, otherwise)."""
     rules = load_rules(meeting.language)
-    words = WORDS[meeting.key]
+    words = wording(meeting.key)
     by_topic: dict[str, list[Bullet]] = {t: [] for t in (*TOPICS, "other")}
     for b in meeting.memo.suggestions:
         topics = rules.topics(b.text) or ["other"]
@@ -128,7 +128,7 @@ def build_context(meeting: Meeting, head: Letterhead, company: CompanyFile) -> d
             {"territory": m.territory, "distributor": m.distributor, "since": m.since, "results": m.results}
             for m in company.markets
         ],
-        "no_markets": "" if company.markets else WORDS[meeting.key]["no_company_file"],
+        "no_markets": "" if company.markets else wording(meeting.key)["no_company_file"],
     }
     assert set(context) == CONTEXT_KEYS
     return context

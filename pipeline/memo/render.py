@@ -9,6 +9,7 @@ agree).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import IO, Any
 from ..errors import TemplateError
 from ..outputs import write_with
 from ..resources import package_file
+from ..script import language_tag, simplified
 from ..types import Bullet, Notes, Transcript
 
 # XML 1.0 forbids most C0 controls; a transcript may carry them (\x00, \x0b, \x1b…).
@@ -58,9 +60,13 @@ class MemoDetails:
 
 def template_key(notes: Notes, script: str | None) -> str:
     """``zh-Hant``, ``zh-Hans`` or ``en``: which template a memo uses."""
-    if notes.language == "en":
-        return "en"
-    return "zh-Hans" if script == "hans" else "zh-Hant"
+    return language_tag(notes.language, script)
+
+
+@functools.cache
+def _words(key: str) -> dict[str, str]:
+    """The header's wording for ``key``; zh-Hans is the zh-Hant wording converted."""
+    return simplified(_WORDS["zh-Hant"]) if key == "zh-Hans" else _WORDS[key]
 
 
 def template_path(key: str, template_dir: Path | None = None) -> Path:
@@ -100,10 +106,6 @@ _WORDS = {
                 "rep": "業務代表", "inferred": "依發言內容判斷雙方，{p}%",
                 "unknown": "未能判斷雙方，保留 {s}", "given": "已識別業務代表聲音",
                 "met": "會晤", "territory": "區域"},
-    "zh-Hans": {"heard": "会中听到 {t}，请核对", "not_heard": "会中未听到，请填写",
-                "rep": "业务代表", "inferred": "依发言内容判断双方，{p}%",
-                "unknown": "未能判断双方，保留 {s}", "given": "已识别业务代表声音",
-                "met": "会晤", "territory": "区域"},
 }  # fmt: skip
 
 
@@ -137,7 +139,7 @@ def heard_mark(value: str, start: float, key: str) -> str:
     """A value heard in the meeting, marked as heard at its time so the rep checks it
     ("新安寵物 (會中聽到 00:21，請核對)"); ``key`` is the template language (en, zh-Hant,
     zh-Hans). The memo's header and the follow-up letters mark heard values this one way."""
-    return safe_text(f"{value} ({_WORDS[key]['heard'].format(t=clock(start))})")
+    return safe_text(f"{value} ({_words(key)['heard'].format(t=clock(start))})")
 
 
 def _distributor(details: MemoDetails, notes: Notes, key: str) -> str:
@@ -147,7 +149,7 @@ def _distributor(details: MemoDetails, notes: Notes, key: str) -> str:
     heard = (notes.header or {}).get("distributor")
     if heard:
         return heard_mark(heard["value"], heard["start"], key)
-    return f"________ ({_WORDS[key]['not_heard']})"
+    return f"________ ({_words(key)['not_heard']})"
 
 
 def build_context(transcript: Transcript, notes: Notes, details: MemoDetails) -> dict[str, Any]:
@@ -158,7 +160,7 @@ def build_context(transcript: Transcript, notes: Notes, details: MemoDetails) ->
     recording = f"{name} ({clock(transcript.duration_s)})"
     pq = memo.parting_question
     key = template_key(notes, transcript.script)
-    words = _WORDS[key]
+    words = _words(key)
     context: dict[str, Any] = {
         "date": details.date or dt.date.today().isoformat(),
         "rep": details.rep or "________",
