@@ -44,6 +44,11 @@ def to_script(text: str, script: Script) -> str:
     return text
 
 
+def is_han(ch: str) -> bool:
+    """True for a Chinese character (CJK unified ideographs and extension A)."""
+    return bool(_HAN.fullmatch(ch))
+
+
 def simplified(value: Any) -> Any:
     """Wording written once in Traditional, in Simplified characters: a string, or every
     string in a list, tuple or dict (the zh-Hans twin of a zh-Hant table)."""

@@ -30,8 +30,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 
+from ..script import is_han
 from ..types import Correction, Segment, Word
-from .textmap import CharMap, char_map, is_han
+from .textmap import CharMap, char_map
 
 UNSURE_PROBABILITY = 0.9
 """Mean word probability under which a two-character word whose tones differ from a

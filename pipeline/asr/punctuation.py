@@ -27,8 +27,9 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
+from ..script import is_han
 from ..types import Segment, Word
-from .textmap import MARKS, char_map, is_han
+from .textmap import MARKS, char_map
 
 SENTENCE_MARKS = frozenset("。？！")
 

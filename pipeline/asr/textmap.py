@@ -13,16 +13,10 @@ from dataclasses import dataclass
 
 from ..types import Segment
 
-HAN = re.compile(r"[\u3400-\u9fff]")
 MARKS = frozenset("，。？！、；：…,.?!;:")
 """Characters that end a run of text: a run longer than the limit needs one of these."""
 _SKIP = re.compile(r"[\s\W_]", re.UNICODE)
 """Spaces and punctuation, left out when text and words are compared."""
-
-
-def is_han(ch: str) -> bool:
-    """True for a Chinese character (CJK unified ideographs and extension A)."""
-    return bool(HAN.fullmatch(ch))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..script import to_script
+from ..script import is_han, to_script
 from ..types import Script, Segment
 
 DATA_PATH = Path(__file__).resolve().parent / "data" / "header.json"
@@ -78,7 +78,7 @@ def known_name(value: str, names: Sequence[str], language: str) -> str | None:
     for name in names:
         if language == "zh":
             head = value[: len(name)]
-            if len(head) < max(2, len(name)) or not all(map(_is_han, head + name)):
+            if len(head) < max(2, len(name)) or not all(map(is_han, head + name)):
                 continue
             if head == name:
                 return name
@@ -93,10 +93,6 @@ def known_name(value: str, names: Sequence[str], language: str) -> str | None:
         elif difflib.SequenceMatcher(None, value.casefold(), name.casefold()).ratio() >= 0.75:
             return name
     return None
-
-
-def _is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff"
 
 
 def extract(
