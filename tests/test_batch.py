@@ -311,7 +311,9 @@ def test_a_batch_killed_midway_and_restarted_writes_each_memo_once(clips: list[P
     out, db = tmp_path / "out", tmp_path / "runs.sqlite"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     memo = str(Path(sys.executable).parent / "memo")
-    cmd = [memo, "batch", *map(str, clips), "-o", str(out), "--db", str(db)]
+    # One worker, so the two memos are written one transcription apart: with two workers
+    # both finish together and the kill cannot land between them.
+    cmd = [memo, "batch", *map(str, clips), "-o", str(out), "--db", str(db), "--workers", "1"]
     before = [c.read_bytes() for c in clips]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
