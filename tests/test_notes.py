@@ -201,7 +201,8 @@ def test_one_speakers_next_segments_join_its_bullet_only_while_it_stays_short() 
     intro = ("rep", "Tell me about your company.")
     said = [
         ("dist", "We supply about 300 hardware stores from our warehouse."),
-        ("dist", "And fourteen trucks."),
+        # Says whose trucks: a bare "And fourteen trucks." reads to the model as a reaction to a number.
+        ("dist", "And we run fourteen trucks."),
     ]
     short = _memo_of("en", [intro, *said])
     assert [b.segments for b in short.parties] == [(1, 2)]
