@@ -143,6 +143,20 @@ def test_terse_topic_put_to_the_other_side_is_a_question() -> None:
     assert not notes.segments[3].question
 
 
+def test_a_question_the_speaker_answers_at_once_asks_nothing() -> None:
+    answered = [
+        ("rep", "We'd want payment before the container leaves."),
+        ("dist", "Before it leaves? Who pays for stock unseen? Nobody here. It's thirty days from arrival."),
+        ("rep", "Understood."),
+    ]
+    asked = [answered[0], ("dist", "Before it leaves? Who pays for stock unseen?"), answered[2]]
+    one_more = [answered[0], ("dist", "We pay in thirty days. Could you do the same? Most do."), answered[2]]
+    for turns, question in ((answered, False), (asked, True), (one_more, True)):
+        segs = tuple(Segment(i, i * 10.0, i * 10.0 + 9.0, t, s) for i, (s, t) in enumerate(turns))
+        notes = build_notes(Transcript(language="en", segments=segs), NotesOptions(), model=None)
+        assert notes.segments[1].question is question, turns[1]
+
+
 def test_speakers_without_a_rep_label_count_as_unknown_sides() -> None:
     """S1/S2 (no enrollment): an answer by the other voice is still read as the answer."""
     segs = (

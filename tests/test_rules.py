@@ -252,3 +252,14 @@ def test_rhetorical_and_embedded_questions_ask_nothing() -> None:
     assert not _question("zh", "要看你们的推广给多少支持")
     assert _question("zh", "谁负责售后？")
     assert _question("zh", "你们的推广给多少支持？")
+
+
+def test_what_the_speaker_will_check_back_home_asks_nothing() -> None:
+    # "I'll go back and ask whether…" reports the speaker's own next step.
+    assert not _question("zh", "我回去跟厂长看看，能不能做一个含杆子的组合。")
+    assert not _question("zh", "那这个我回去跟领导汇报，看能不能一起划给您。")
+    assert not _question("zh", "颜色我得回去确认一下能不能加。")
+    # Put to the other side, or ending in a question mark, it still asks.
+    assert _question("zh", "您看能不能先给我们月结？")
+    assert _question("zh", "第一年我要先看车行接不接受，前半年能不能先不要算？")
+    assert _question("zh", "我想了解一下你们是怎么算的。")
