@@ -254,6 +254,13 @@ def test_rhetorical_and_embedded_questions_ask_nothing() -> None:
     assert _question("zh", "你们的推广给多少支持？")
 
 
+def test_unpunctuated_colloquial_questions_still_ask() -> None:
+    # A recogniser may write no question mark: the words alone must ask.
+    assert _question("zh", "冰柜那两百台啥时候能到位")
+    assert _question("zh", "这些你们都能配合出吧")
+    assert not _question("zh", "一年差不多能出一百五十万片吧。")
+
+
 def test_what_the_speaker_will_check_back_home_asks_nothing() -> None:
     # "I'll go back and ask whether…" reports the speaker's own next step.
     assert not _question("zh", "我回去跟厂长看看，能不能做一个含杆子的组合。")
