@@ -3,7 +3,7 @@
 Usage::
 
     cd /work/main && HF_HUB_OFFLINE=1 .venv/bin/python -m bench.memo [--keep DIR] [--fresh] [--details]
-        [--only ID ...]
+        [--only ID ...] [--dir FOLDER]
 
 ``--details`` lists, under each meeting, the bullets behind its misses (a question or quote
 not said by the distributor side with the sides of its segments, mixed bullets, a Han run
@@ -670,14 +670,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--details", action="store_true", help="list the bullets behind each failure")
     ap.add_argument("--only", nargs="*", default=None, help="meeting ids to run (default: all)")
     ap.add_argument(
+        "--dir", type=Path, default=MEETINGS,
+        help="folder of rendered meetings (<id>.mp3, <id>.json, <id>.timeline.json; default bench/memo)",
+    )  # fmt: skip
+    ap.add_argument(
         "--glossary", action="store_true",
         help="decode with the names the rep knows beforehand (bench/memo/glossary.json), as make demo does",
     )  # fmt: skip
     args = ap.parse_args(argv)
 
-    found = [m for m in meetings() if not args.only or m.id in args.only]
+    found = [m for m in meetings(args.dir) if not args.only or m.id in args.only]
     if not found:
-        print(f"no meetings in {MEETINGS}", file=sys.stderr)
+        print(f"no meetings in {args.dir}", file=sys.stderr)
         return 1
     keep = args.keep / "glossary" if args.glossary else args.keep
     keep.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Re-render the bench/memo meetings from their scripts (see README.md).
 #   cd /work/main && bash bench/memo/render.sh [ID...]
+# Other meetings: SRC=folder of scripts, OUT=folder for <id>.mp3/.json/.timeline.json; ids not
+# listed below get the fast voices of their language (zh-baker family, piper joe).
 # Needs the renderer's venv: bash ../shared/tts/install.sh .venv-tts
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TTS=${TTS:-../shared/tts/render_meeting.py}
 PY=${TTS_PY:-.venv-tts/bin/python}
 FFMPEG=$(.venv/bin/python -c "import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())")
-OUT=bench/memo
+OUT=${OUT:-bench/memo}
+SRC=${SRC:-bench/meetings/dev}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -24,8 +27,15 @@ ids=("$@")
 [ ${#ids[@]} -eq 0 ] && ids=(zh-hant-a2 zh-hant-c2 zh-hans-d2 zh-hans-d1 en-d1 en-a1)
 for id in "${ids[@]}"; do
   args=()
-  for v in ${VOICES[$id]}; do args+=(--voice "$v"); done
-  cp "bench/meetings/dev/$id.json" "$OUT/$id.json"
+  voices=${VOICES[$id]:-}
+  if [ -z "$voices" ]; then
+    case $id in
+      en-*) voices="rep=kokoro-jf_alpha dist=piper-joe dist2=piper-joe-female" ;;
+      *) voices="rep=zh-baker dist=zh-baker-male dist2=zh-baker-low" ;;
+    esac
+  fi
+  for v in $voices; do args+=(--voice "$v"); done
+  cp "$SRC/$id.json" "$OUT/$id.json"
   start=$(date +%s)
   "$PY" "$TTS" "$OUT/$id.json" "$TMP/$id.wav" --timeline "$OUT/$id.timeline.json" --seed 0 "${args[@]}"
   "$FFMPEG" -hide_banner -loglevel error -y -i "$TMP/$id.wav" -ac 1 -ar 16000 -codec:a libmp3lame -b:a 32k "$OUT/$id.mp3"
