@@ -110,6 +110,26 @@ def test_a_question_after_a_wrap_up_no_cue_names_is_the_parting_question() -> No
     assert _parting(turns, "en") == [6]
 
 
+def test_the_question_asked_on_the_way_out_keeps_its_reasons() -> None:
+    # Before the goodbyes a question followed by two statements is taken as answered by its
+    # speaker; on the way out the statements are why the distributor asks, and its own
+    # question cue (not a fallback) makes it the parting question.
+    turns = [
+        *BUSINESS_EN,
+        ("rep", "Thank you, this was really great. I'll send the price list."),
+        ("dist", "Pleasure. Come, I'll walk you to the lift."),
+        ("rep", "Thanks. Bye!"),
+        ("dist", "Listen, while we wait. The blazers, do you do them in long fittings and extra sizes? "
+                 "For the tall boys, the extra-long arms. Every year I run out of those by February."),
+        ("rep", "We do, thirty-eight to forty-six in a long fitting."),
+        ("dist", "Lovely. Safe flight back."),
+    ]  # fmt: skip
+    notes = build_notes(_transcript(turns, "en"), model=None)
+    assert [n.id for n in notes.segments if n.parting_question] == [8]
+    assert "en.question.mark.01" in notes.segments[8].rules
+    assert "ctx.parting-topic" not in notes.segments[8].rules
+
+
 def test_a_question_answered_before_the_goodbyes_is_not_the_parting_question() -> None:
     # The same shape without the wrap-up: the question before the goodbyes is business as usual.
     turns = [*BUSINESS_ZH[:-1], ("rep", "好，那今天就先这样，太感谢孙总了。"), ("dist", "慢走，再见。")]

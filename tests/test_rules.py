@@ -261,6 +261,13 @@ def test_unpunctuated_colloquial_questions_still_ask() -> None:
     assert not _question("zh", "一年差不多能出一百五十万片吧。")
 
 
+def test_small_talk_about_the_trip_asks_nothing_but_shipping_and_online_sales_do() -> None:
+    assert not _question("zh", "路上还顺利吧？")
+    assert not _question("zh", "从高铁站过来还顺利吗？")
+    assert _question("zh", "哦对了，样品能先寄几盒过来吗？")
+    assert _question("zh", "欸另外，你们有在网路上卖吗？")
+
+
 def test_what_the_speaker_will_check_back_home_asks_nothing() -> None:
     # "I'll go back and ask whether…" reports the speaker's own next step.
     assert not _question("zh", "我回去跟厂长看看，能不能做一个含杆子的组合。")

@@ -276,16 +276,18 @@ def _categorise(
     return "none", ["ctx.no-cue"]
 
 
-def _is_question(sents: list[_Sentence], language: str) -> list[str]:
+def _is_question(sents: list[_Sentence], language: str, closing: bool = False) -> list[str]:
     """Rule ids of the question cues in real (non-chatter, non-backchannel) sentences.
 
     A question the speaker follows with two or more statements of their own asks nothing:
     they answer it themselves ("Who pays for stock they haven't seen? Nobody. …") or it was
-    rhetorical (dev meetings: 17 such turns are questions, 61 are not).
+    rhetorical (dev meetings: 17 such turns are questions, 61 are not). Not in the
+    ``closing`` part of the meeting: the last thing asked on the way out comes with its
+    reasons ("…do you do the long fittings? For the tall boys. I run out every year.").
     """
     real = [s for s in sents if not s.is_chatter and s.labels.content_len >= _MIN_QUESTION[language]]
     asks = [k for k, s in enumerate(real) if s.labels.has("question")]
-    if asks and len(real) - asks[-1] > 2:
+    if asks and len(real) - asks[-1] > 2 and not closing:
         return []
     return [r for s in real for r in s.labels.rules.get("question", ())]
 
@@ -325,7 +327,7 @@ def _is_terse_topic(sents: list[_Sentence], language: str) -> bool:
 
 
 def _is_parting_cue(sents: list[_Sentence], language: str) -> bool:
-    return any(s.labels.has("parting_cue") for s in sents) and bool(_is_question(sents, language))
+    return any(s.labels.has("parting_cue") for s in sents) and bool(_is_question(sents, language, True))
 
 
 def _farewell_start(analysed: list[list[_Sentence]]) -> int:
@@ -492,7 +494,7 @@ def _rule_pass(
         if category == "none" and i >= farewell_at and _is_parting_cue(sents, language):
             # "Oh, one more thing…" on the way out: the point continues the meeting's last topic.
             category, rules = last_topic or "none", ["ctx.parting-cue"]
-        note = _flags(seg, sents, sides[i], language, category, rules, own)
+        note = _flags(seg, sents, sides[i], language, category, rules, own, closing=i >= farewell_at)
         notes.append(note)
         # After the goodbyes start, a point (the parting question) is answered but not carried on:
         # the closing thanks and goodbyes after it do not inherit its category.
@@ -518,12 +520,13 @@ def _flags(
     category: Category,
     rules: list[str],
     own_company: float,
+    closing: bool = False,
 ) -> SegmentNote:
     cleaned = _JOIN[language].join(s.clean for s in sents if s.clean)
     if category == "none":
         return SegmentNote(id=seg.id, clean_text=cleaned, category="none", rules=tuple(rules))
     business = [s for s in sents if not s.is_chatter]
-    q_ids = _is_question(sents, language)
+    q_ids = _is_question(sents, language, closing)
     sugg_ids: list[str] = []
     strength_ids: list[str] = []
     if side != "rep":
