@@ -22,6 +22,9 @@ BUSINESS_EN = [
 ]
 
 
+DEFAULT: dict[str, object] = {}  # build_notes with the shipped back-off
+
+
 def _transcript(turns: list[tuple[str, str]], language: str = "zh") -> Transcript:
     segments = tuple(
         Segment(id=i, start=i * 10.0, end=i * 10.0 + 9.0, text=t, speaker=s) for i, (s, t) in enumerate(turns)
@@ -108,6 +111,21 @@ def test_a_question_after_a_wrap_up_no_cue_names_is_the_parting_question() -> No
         ("dist", "Perfect. Thanks for coming down, drive safe."),
     ]
     assert _parting(turns, "en") == [6]
+
+
+def test_a_question_after_the_distributors_own_wrap_up_is_the_parting_question() -> None:
+    # The distributor sums the meeting up in words no goodbye list names, asks, and the
+    # goodbye cue only comes after the rep's answer.
+    turns = [
+        *BUSINESS_EN,
+        ("dist", "That's been a really useful hour, this. Plenty for me to chew on."),
+        ("dist", "What's the turnaround for getting a filling station into a school?"),
+        ("rep", "Two weeks, maybe less. I can bring one up myself."),
+        ("dist", "Lovely. Safe trip back down."),
+    ]
+    for kwargs in ({"model": None}, DEFAULT):
+        notes = build_notes(_transcript(turns, "en"), **kwargs)  # type: ignore[arg-type]
+        assert [n.id for n in notes.segments if n.parting_question] == [6]
 
 
 def test_the_question_asked_on_the_way_out_keeps_its_reasons() -> None:

@@ -604,7 +604,7 @@ def _mark_parting(
         i
         for i in before
         if sides[i] != "rep" and notes[i].category != "none" and notes[i].question
-        and notes[i - 1].category == "none"
+        and (notes[i - 1].category == "none" or _wraps_up(notes, sides, i))
     ]  # fmt: skip
     out = list(notes)
     if not picks:
@@ -634,6 +634,12 @@ def _mark_parting(
         i = picks[0]
     out[i] = replace(out[i], question=True, parting_question=True, rules=(*out[i].rules, "ctx.parting"))
     return out
+
+
+def _wraps_up(notes: list[SegmentNote], sides: list[str], i: int) -> bool:
+    """The distributor's own remark before its question, with nothing asked in it ("That's been
+    a useful hour. / What's the turnaround on…"): the wrap-up that opens the goodbyes."""
+    return sides[i] == "dist" and sides[i - 1] == "dist" and not notes[i - 1].question
 
 
 _MAX_MERGE = 3
