@@ -25,7 +25,7 @@ BUSINESS_EN = [
 DEFAULT: dict[str, object] = {}  # build_notes with the shipped back-off
 
 
-def _transcript(turns: list[tuple[str, str]], language: str = "zh") -> Transcript:
+def _transcript(turns: list[tuple[str | None, str]], language: str = "zh") -> Transcript:
     segments = tuple(
         Segment(id=i, start=i * 10.0, end=i * 10.0 + 9.0, text=t, speaker=s) for i, (s, t) in enumerate(turns)
     )
@@ -123,9 +123,11 @@ def test_a_question_after_the_distributors_own_wrap_up_is_the_parting_question()
         ("rep", "Two weeks, maybe less. I can bring one up myself."),
         ("dist", "Lovely. Safe trip back down."),
     ]
-    for kwargs in ({"model": None}, DEFAULT):
-        notes = build_notes(_transcript(turns, "en"), **kwargs)  # type: ignore[arg-type]
-        assert [n.id for n in notes.segments if n.parting_question] == [6]
+    bare = [(None, text) for _speaker, text in turns]  # no speaker labels at all
+    for said in (turns, bare):
+        for kwargs in ({"model": None}, DEFAULT):
+            notes = build_notes(_transcript(said, "en"), **kwargs)  # type: ignore[arg-type]
+            assert [n.id for n in notes.segments if n.parting_question] == [6]
 
 
 def test_the_question_asked_on_the_way_out_keeps_its_reasons() -> None:

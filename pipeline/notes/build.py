@@ -638,8 +638,12 @@ def _mark_parting(
 
 def _wraps_up(notes: list[SegmentNote], sides: list[str], i: int) -> bool:
     """The distributor's own remark before its question, with nothing asked in it ("That's been
-    a useful hour. / What's the turnaround on…"): the wrap-up that opens the goodbyes."""
-    return sides[i] == "dist" and sides[i - 1] == "dist" and not notes[i - 1].question
+    a useful hour. / What's the turnaround on…"): the wrap-up that opens the goodbyes.
+
+    Without speakers both are of unknown side, and the pair is taken as one speaker's
+    (119 dev meetings by file halves: parting 115 -> 117, no false one added).
+    """
+    return sides[i] != "rep" and sides[i - 1] == sides[i] and not notes[i - 1].question
 
 
 _MAX_MERGE = 3
