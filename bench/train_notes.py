@@ -250,6 +250,10 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     paths = _meetings(DEV_DIRS)
     print(f"{len(paths)} development meetings", file=sys.stderr)
+    if args.frozen and not meeting_files(FROZEN_DIR):
+        print(f"no frozen meetings in {FROZEN_DIR}: put a new round aside first (bench/meetings/README.md)",
+              file=sys.stderr)  # fmt: skip
+        return 1
     if args.cv:
         cross_validate(paths)
         return 0
