@@ -266,6 +266,11 @@ def test_small_talk_about_the_trip_asks_nothing_but_shipping_and_online_sales_do
     assert not _question("zh", "从高铁站过来还顺利吗？")
     assert _question("zh", "哦对了，样品能先寄几盒过来吗？")
     assert _question("zh", "欸另外，你们有在网路上卖吗？")
+    # The verb misheard (寄 -> 计) leaves no shipping word: still not a trip.
+    assert _question("zh", "样品的话，三种各计两包五公斤的过来可以吗？")
+    assert _question("zh", "海运过来大概要多久？")
+    assert not _question("zh", "这一路堵得很吧？")
+    assert not _question("zh", "高铁过来的吧？")
 
 
 def test_what_the_speaker_will_check_back_home_asks_nothing() -> None:
