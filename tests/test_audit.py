@@ -38,7 +38,9 @@ EN = [
     ("dist", "Demand is growing fast, mostly new homes in the suburbs, and big box stores sell the rest."),
     # The notes file this under concerns (warranty, returns): the supervisor moves it to product.
     ("rep", "Um, our filters carry a five year warranty, and we take back any unit that fails in month one."),
-    ("dist", "Our main worry is the price, the margin is too thin at two hundred dollars."),
+    # Says whose price: worded as "the price" the back-off's call flipped between market and
+    # product with retraining, and the meeting then lacked a product bullet (needs review).
+    ("dist", "Our main worry is your distributor price, the margin is thin at two hundred dollars a unit."),
     ("rep", "Thanks, that was great, see you next week."),
     ("dist", "Oh, one more thing, what payment terms do you offer?"),
 ]
