@@ -1,5 +1,6 @@
 """The parting question: the distributor side's last real question in the goodbyes."""
 
+from pipeline.notes import backoff
 from pipeline.notes.build import build_notes
 from pipeline.types import Segment, Transcript
 
@@ -20,9 +21,6 @@ BUSINESS_EN = [
     ("dist", "And terms? What are you thinking on payment?"),
     ("rep", "Net thirty is our standard payment term."),
 ]
-
-
-DEFAULT: dict[str, object] = {}  # build_notes with the shipped back-off
 
 
 def _transcript(turns: list[tuple[str | None, str]], language: str = "zh") -> Transcript:
@@ -125,8 +123,8 @@ def test_a_question_after_the_distributors_own_wrap_up_is_the_parting_question()
     ]
     bare = [(None, text) for _speaker, text in turns]  # no speaker labels at all
     for said in (turns, bare):
-        for kwargs in ({"model": None}, DEFAULT):
-            notes = build_notes(_transcript(said, "en"), **kwargs)  # type: ignore[arg-type]
+        for model in (None, backoff.shipped()):  # rules alone, and with the shipped back-off
+            notes = build_notes(_transcript(said, "en"), model=model)
             assert [n.id for n in notes.segments if n.parting_question] == [6]
 
 
