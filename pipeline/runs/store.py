@@ -266,14 +266,22 @@ def _migrate(engine: sa.Engine, lock_file: Path | None) -> None:
 
     Two ``memo batch`` started together on a new store would each create the tables (SQLite's
     driver runs DDL outside any transaction), and one would fail with "table … already
-    exists". So the whole migration, from the first connection on, runs under an exclusive
-    lock: on a file beside an SQLite database (``flock``, released by the system even when the
-    process is killed), or PostgreSQL's advisory lock, held until the transaction ends.
-    Alembic reads the schema's version again inside the lock, so a process that waited finds
-    it at head and does nothing.
+    exists". So the whole migration runs under an exclusive lock: on a file beside an SQLite
+    database (``flock``, released by the system even when the process is killed), or
+    PostgreSQL's advisory lock, held until the transaction ends. For SQLite the lock is taken
+    before the first connection: that connection turns a new file to WAL, which needs the
+    file to itself, and two processes doing so at once can be refused at once ("database is
+    locked": SQLite does not wait where waiting could deadlock). Alembic reads the schema's
+    version again inside the lock, so a process that waited finds it at head and does nothing.
     """
-    if _at_head(engine):
-        return
+    guard = FileLock(lock_file, timeout=LOCK_WAIT_S) if lock_file else contextlib.nullcontext()
+    with guard:
+        if not _at_head(engine):
+            _upgrade(engine)
+
+
+def _upgrade(engine: sa.Engine) -> None:
+    """Run Alembic's upgrade to head (under PostgreSQL's advisory lock there)."""
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
@@ -282,8 +290,7 @@ def _migrate(engine: sa.Engine, lock_file: Path | None) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
-    guard = FileLock(lock_file, timeout=LOCK_WAIT_S) if lock_file else contextlib.nullcontext()
-    with guard, engine.begin() as conn:
+    with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Bounded like the file lock: a waiter gives up rather than hang on a stuck migration.
             conn.execute(sa.text(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S)}s'"))
