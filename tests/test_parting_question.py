@@ -222,3 +222,20 @@ def test_a_question_the_recogniser_ended_with_a_full_stop_after_the_goodbyes() -
         ("dist", "Perfect."),
     ]
     assert _parting(turns, "en") == [6]
+
+
+def test_without_speakers_or_punctuation_the_answered_point_after_the_goodbyes() -> None:
+    # From audio without speaker labels, Chinese often comes back with no punctuation at all:
+    # "…还是要我们贴" asks nothing the rules can see. The last business point after the
+    # goodbyes started that the next speaker answers with business is the parting question.
+    turns = [
+        *((None, text.rstrip("。？")) for _speaker, text in BUSINESS_ZH),
+        (None, "好那今天大概这样谢谢你特地跑一趟"),
+        (None, "不会不会谢谢陈经理"),
+        (None, "啊林先生再问一个那个木头玩具的检验标识你们会自己贴好还是要我们贴"),
+        (None, "出厂前都会贴好检验登录的号码也会印在盒子上"),
+        (None, "好那我送你到电梯"),
+    ]
+    for model in (None, backoff.shipped()):
+        notes = build_notes(_transcript(turns), model=model)
+        assert [n.id for n in notes.segments if n.parting_question] == [9]

@@ -620,9 +620,15 @@ def _mark_parting(
         topic = next((n.category for n in reversed(notes[:start]) if n.category != "none"), None)
         # A recogniser often ends a spoken question with "." ("can you send me the list…",
         # "when would the samples get here, roughly."): then the distributor's business point
-        # made after the goodbyes started is the parting question (only where sides are known).
+        # made after the goodbyes started is the parting question. Without sides, the last
+        # business point after the goodbyes started that the next speaker answers with
+        # business of its own (the question and its answer, before the last goodbyes).
         said_bye = [any(s.labels.has("farewell") for s in analysed[k]) for k in range(len(notes))]
-        after_goodbye = [i for i in business if sides[i] == "dist" and any(said_bye[start:i])]
+        answered = [k + 1 < len(notes) and notes[k + 1].category != "none" for k in range(len(notes))]
+        after_goodbye = [
+            i for i in business
+            if any(said_bye[start:i]) and (sides[i] == "dist" or (sides[i] == "unknown" and answered[i]))
+        ]  # fmt: skip
         if asked and topic is not None:
             i = asked[0]
             out[i] = replace(notes[i], category=topic, rules=(*notes[i].rules, "ctx.parting-topic"))
