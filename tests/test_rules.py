@@ -282,3 +282,15 @@ def test_what_the_speaker_will_check_back_home_asks_nothing() -> None:
     assert _question("zh", "您看能不能先给我们月结？")
     assert _question("zh", "第一年我要先看车行接不接受，前半年能不能先不要算？")
     assert _question("zh", "我想了解一下你们是怎么算的。")
+
+
+def test_an_invitation_to_see_the_market_is_advice() -> None:
+    # The label rules count advice "as an invitation": ride with my sales team, come to the
+    # trade show, stand on our booth; the distributor proposes how the rep should learn the market.
+    assert _has("zh", "下次你再来，跟我们业务跑一天，比我在这边讲一百遍还清楚。", "suggestion")
+    assert _has("zh", "四月我们办老板联谊会，你们来摆一摊。", "suggestion")
+    assert _has("zh", "要不要礼拜六来我们展间站一天？", "suggestion")
+    assert _has("en", "And come with me to three or four schools next time.", "suggestion")
+    assert _has("en", "Come back in a couple of weeks and ride along with Marco on his route.", "suggestion")
+    # A figure of speech is not.
+    assert not _has("en", "Come to think of it, we had that problem too.", "suggestion")
