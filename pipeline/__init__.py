@@ -42,7 +42,7 @@ _EXPORTS = {
     "build_notes": "notes.build",
     "MemoDetails": "memo.render",
     "to_srt": "memo.srt",
-    "TranscribeOptions": "asr.transcribe",
+    "TranscribeOptions": "asr.options",
     "transcribe": "asr.transcribe",
     "to_script": "script",
     "write_json": "outputs",
@@ -119,7 +119,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .asr.audio import SAMPLE_RATE, Audio
     from .asr.audio import load as load_audio
     from .asr.model_store import assemble_embedded_model, verify_model_dir
-    from .asr.transcribe import TranscribeOptions, transcribe
+    from .asr.options import TranscribeOptions
+    from .asr.transcribe import transcribe
     from .contract import load_transcript, problems
     from .draft import DraftFailure, DraftOptions, DraftResult, draft, draft_many
     from .errors import (

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .asr.transcribe import Progress, TranscribeOptions, transcribe
+from .asr.options import Progress, TranscribeOptions
 from .contract import load_transcript
 from .errors import InputError, MemoError
 from .memo.render import MemoDetails, build_context, render_memo, template_key, template_path
@@ -190,6 +190,10 @@ def draft(path: Path, options: DraftOptions | None = None, progress: Progress | 
     else:
         wait_until_complete(path)
         check_outputs_free(path, options.outdir)
+        # Imported here: drafting a transcript JSON never decodes (numpy and the decoder's
+        # helpers are a tenth of a second of start-up).
+        from .asr.transcribe import transcribe
+
         transcript = transcribe(path, options.transcribe, progress)  # refuses truncated files too
         if options.speakers:
             from .speakers import label_for_draft

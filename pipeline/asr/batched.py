@@ -33,13 +33,11 @@ from typing import Any
 import numpy as np
 
 from ..types import Language
+from .options import CHUNK_S
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
-CHUNK_S = 28.0
-"""Longest chunk. Whisper's window is 30 s; at 30 s batched decoding lost words at the end
-of chunks, and a shorter chunk pads more of its window (the encoder always sees 30 s)."""
 SHORT_SHARE = 0.5
 """A chunk whose rate (words or characters per second of speech) is below this share of
 what is expected is decoded again."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
-    from ..asr.transcribe import TranscribeOptions
+    from ..asr.options import TranscribeOptions
     from ..config import Settings
     from ..draft import DraftOptions
 
@@ -213,7 +213,7 @@ def draft_options(
 
 def transcribe_options(cfg: Settings) -> TranscribeOptions:
     """``TranscribeOptions`` from effective settings."""
-    from ..asr.transcribe import BATCH_SIZE, TranscribeOptions
+    from ..asr.options import BATCH_SIZE, TranscribeOptions
 
     return TranscribeOptions(
         model=cfg.model,

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from .. import outputs
 from ..asr.audio import AUDIO_SUFFIXES, check_readable, file_sha256
-from ..asr.transcribe import Progress
+from ..asr.options import Progress
 from ..contract import load_transcript
 from ..draft import DraftFailure, DraftFn, DraftOptions, DraftResult, draft, meeting_date, safe_draft
 from ..errors import MemoError

@@ -1,0 +1,93 @@
+"""The options of transcription, apart from the decoder, so that code that only passes them
+on (``memo draft`` on a transcript JSON, the CLI's settings) starts without importing numpy
+and faster-whisper's helpers. ``pipeline.asr.transcribe`` re-exports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..types import Language, Script
+from .model_store import EMBEDDED_MODEL
+
+__all__ = ["BATCH_SIZE", "CHUNK_S", "Progress", "TranscribeOptions"]
+
+Progress = Callable[[float, float], None]
+"""Called with (seconds of audio done, total seconds) as segments arrive."""
+
+CHUNK_S = 28.0
+"""Longest chunk of batched decoding. Whisper's window is 30 s; at 30 s batched decoding lost
+words at the end of chunks, and a shorter chunk pads more of its window (the encoder always
+sees 30 s)."""
+
+BATCH_SIZE = 8
+"""Chunks decoded at once with ``--batched``. Sequential stays the default: side by side on the
+10-minute meeting (2 cores) batched took 0.85x sequential's CPU time and 0.77x its wall time,
+but on the six rendered meetings with a reference it cost about 1 point of English WER and 3
+of Mandarin CER (README, Benchmarks: the encoder, which batching does not speed up on a CPU,
+is a third of the cost, and Whisper stops early or loops in chunks that sequential decoding
+gets through with the previous text and its temperature fallback)."""
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How to transcribe. Defaults were chosen by measurement (see README, Benchmarks).
+
+    Attributes:
+        model: ``"base"`` (the embedded model), any faster-whisper size name already in
+            the local cache, or a CTranslate2 model directory.
+        language: ``"zh"`` or ``"en"``; ``None`` detects between the two.
+        script: the Chinese script of the output, ``"hant"`` (Traditional) or ``"hans"``.
+        beam_size: beam search width; 5 is Whisper's reference setting.
+        batch_size: 0 (the default) decodes sequentially, 30 s window after window; more
+            decodes this many VAD chunks of at most ``chunk_s`` at once (``--batched``,
+            ``pipeline.asr.batched``; a chunk that comes back short is decoded again
+            sequentially). See ``BATCH_SIZE`` for why sequential is the default.
+        chunk_s: the longest chunk of batched decoding, cut at VAD pauses.
+        compute_type: CTranslate2 quantisation; int8 is fastest on CPUs.
+        device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+        cpu_threads: 0 uses every core.
+        vad: skip non-speech with Silero VAD (less time, fewer invented words).
+        min_silence_ms: VAD pause that splits speech regions (faster-whisper's 2000: at
+            500 the shorter regions changed decoding and cost a 12 s meeting clip 12 points).
+        vad_threshold: Silero speech probability above which a frame is speech.
+        speech_pad_ms: audio kept on each side of a VAD speech region.
+        temperatures: decoding temperatures, tried in turn when a segment fails the
+            compression-ratio or log-probability checks (Whisper's fallback).
+        condition_on_previous_text: feed the last text as the next prompt; ``None``
+            takes the measured choice for the language (``CONDITION_ON_PREVIOUS_TEXT``).
+        word_timestamps: word timings (needed by ``hallucination_silence_threshold``).
+        sentences: re-cut Whisper's segments into sentences with the word timings
+            (``pipeline.asr.resegment``), so each segment is one sentence of one speaker.
+        hallucination_silence_threshold: skip silent stretches longer than this many
+            seconds when a hallucination is suspected; ``None`` never; negative (the
+            default) takes the measured choice for the language (``SILENCE_SKIP_S``).
+        glossary: company, product and place names, passed to the model as hotwords
+            (and, for Mandarin, as the initial prompt: ``GLOSSARY_PROMPT``).
+        mixed_language: decode each 30 s window in zh or en, whichever it is clearly in
+            (``SWITCH_PROBABILITY``), so English stretches of a Mandarin meeting stay
+            English; off decodes the whole recording in its detected language.
+        initial_prompt: overrides the built-in prompt for the language and script.
+    """
+
+    model: str = EMBEDDED_MODEL
+    language: Language | None = None
+    script: Script = "hant"
+    beam_size: int = 5
+    batch_size: int = 0
+    chunk_s: float = CHUNK_S
+    compute_type: str = "int8"
+    device: str = "cpu"
+    cpu_threads: int = 0
+    vad: bool = True
+    min_silence_ms: int = 2000
+    vad_threshold: float = 0.5
+    speech_pad_ms: int = 400
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    condition_on_previous_text: bool | None = None
+    word_timestamps: bool = True
+    sentences: bool = True
+    hallucination_silence_threshold: float | None = -1.0
+    glossary: tuple[str, ...] = ()
+    mixed_language: bool = True
+    initial_prompt: str | None = None
