@@ -294,3 +294,16 @@ def test_an_invitation_to_see_the_market_is_advice() -> None:
     assert _has("en", "Come back in a couple of weeks and ride along with Marco on his route.", "suggestion")
     # A figure of speech is not.
     assert not _has("en", "Come to think of it, we had that problem too.", "suggestion")
+
+
+def test_a_question_someone_else_asks_and_a_you_tell_me_how_ask_nothing() -> None:
+    # Reported speech: the shop's customers ask it, not the distributor.
+    assert not _question("zh", "诊所最常问的就是，你这台到底能不能抓病毒，有没有报告。")
+    assert not _question("zh", "很多是阿公阿嬷出钱，他们就很会问有没有折扣。")
+    assert not _question("en", "It's not price. He'll ask you, how long does the battery last?")
+    # "You tell me how the shop competes?" is a complaint, not a question.
+    assert not _question("zh", "客人拿手机给我们看，你说门市要怎么办？")
+    # The distributor's own questions still ask.
+    assert _question("zh", "我想问一下，你们有没有检测报告？")
+    assert _question("zh", "首批你们打算怎么配？")
+    assert _question("en", "Can I ask, how long does the battery last?")
