@@ -534,8 +534,9 @@ def _flags(
             ids = s.labels.rules.get("suggestion", ())
             # A wh-word inside a statement ("work out what it costs, what it earns.") asks nothing.
             if s.labels.has("question") and not s.text.rstrip().endswith(_STATEMENT_END):
-                # A question is advice only when it proposes something ("have you thought of…").
-                ids = s.labels.ids_of("suggestion", "propose")
+                # A question is advice only when it proposes something ("have you thought of…")
+                # or invites the rep to see the market ("要不要礼拜六来展间站一天？").
+                ids = s.labels.ids_of("suggestion", "propose", "invite")
             sugg_ids.extend(ids)
         statements = [s for s in business if not s.labels.has("question")]
         weight = sum(s.labels.scores.get("strength", 0.0) for s in statements)

@@ -66,7 +66,7 @@ ASPECTS = (
     "inversion", "line", "logistics", "mark", "network", "particle", "payment", "price",
     "promotion", "propose", "record", "returns", "seasonality", "size", "tag", "targets",
     "territory", "thanks", "travel", "wh",
-    "factory", "brand", "support", "self", "address", "terms", "ask",
+    "factory", "brand", "support", "self", "address", "terms", "ask", "invite",
 )  # fmt: skip
 
 if not Doc.has_extension("memo_hits"):
