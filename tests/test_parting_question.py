@@ -239,3 +239,51 @@ def test_without_speakers_or_punctuation_the_answered_point_after_the_goodbyes()
     for model in (None, backoff.shipped()):
         notes = build_notes(_transcript(turns), model=model)
         assert [n.id for n in notes.segments if n.parting_question] == [9]
+
+
+
+def test_a_point_settled_with_that_is_that_is_no_goodbye() -> None:
+    # "可以，那就这样" settles the payment terms late in the meeting; minutes of business
+    # follow before the real goodbyes, so the parting question is the one asked after those
+    # (with the settling words taken for the goodbyes, an earlier question was picked). The
+    # last request came from the recogniser without a question mark.
+    more = [
+        ("rep", "冷冻车是我们自己的，两个礼拜跑一趟，台中以南都能到。"),
+        ("dist", "我们仓库在仁德，零下十八度的冷冻库有四百多坪。"),
+        ("rep", "学校那边一般是怎么采购的，招标还是直接叫货？"),
+        ("dist", "公立学校都是招标，一年一标，营养师决定规格。"),
+        ("rep", "便当店一个月大概用多少毛豆？"),
+        ("dist", "一家一个月大概一百公斤，我们配合的有两百多家。"),
+        ("rep", "我们的毛豆是自己的农场种的，采收四个小时内急冻。"),
+        ("dist", "那价钱呢？出厂价一公斤多少？"),
+        ("rep", "毛豆仁一公斤八十五，玉米粒六十二，都是五公斤装。"),
+        ("dist", "比我们现在拿的便宜一点，不过要看品质稳不稳。"),
+        ("rep", "每一批都有检验报告，农药残留跟微生物都有验。"),
+        ("dist", "付款的话，我们一般是月结六十天。"),
+    ]
+    after = [
+        ("rep", "那首批你们建议怎么进？毛豆还是玉米粒先上？"),
+        ("dist", "玉米粒先上，学校厨房都用进口的，国产的比较甜。"),
+        ("rep", "退货的话，温度记录正常的整批退，运费我们出。"),
+        ("dist", "好，进了我们仓库以后就是我们负责。"),
+        ("dist", "那退货呢，解冻过的怎么算？"),
+        ("rep", "车上都有温度记录，是我们这段的问题就整批退。"),
+    ]
+    turns = [
+        *BUSINESS_ZH,
+        *more,
+        ("dist", "可以，那就这样，第二个月开始四十五天。"),
+        *after,
+        ("rep", "好，那今天真的很谢谢苏董，给了我好多意见。"),
+        ("dist", "不会啦，下次早一点来，带你去吃牛肉汤。"),
+        ("dist", "样品的话，三种各寄两包五公斤的过来，我先拿去给营养师试煮。"),
+        ("rep", "可以，我下礼拜一就用冷冻宅配寄过来。"),
+        ("dist", "好，那路上小心。"),
+    ]
+    # Turns of 20 s, as long turns are: the business after the settling words is two minutes.
+    segments = tuple(
+        Segment(id=i, start=i * 20.0, end=i * 20.0 + 19.0, text=t, speaker=who)
+        for i, (who, t) in enumerate(turns)
+    )
+    notes = build_notes(Transcript(language="zh", script="hans", segments=segments))
+    assert [n.id for n in notes.segments if n.parting_question] == [len(turns) - 3]

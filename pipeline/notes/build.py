@@ -56,6 +56,8 @@ _JOIN = {"zh": "", "en": " "}  # how sentences are put back together
 _STATEMENT_END = ("。", "！", ".", "!")
 # The goodbyes are only looked for in the last part of a meeting.
 _FAREWELL_FROM = 0.6
+# Business speech (seconds) after a goodbye cue that shows the meeting went on past it.
+_GONE_ON_S = 90.0
 # The closing part, where the parting question is looked for, is at least this many last
 # segments (transcripts without times) and the last this many seconds of speech.
 _PARTING_WINDOW = 6
@@ -189,7 +191,7 @@ def _sides(
     logits = None
     if model is not None:
         unknown = ["unknown"] * len(speakers)
-        farewell_at = _farewell_start(analysed)
+        farewell_at = _farewell_start(transcript.segments, analysed, transcript.language)
         blind = _rule_pass(transcript.segments, analysed, unknown, transcript.language, farewell_at)
         logits = model.rep_logits(_inputs(blind, analysed, unknown), transcript.language)
     guess = infer_rep(speakers, [[s.labels for s in ss] for ss in analysed], logits)
@@ -330,11 +332,24 @@ def _is_parting_cue(sents: list[_Sentence], language: str) -> bool:
     return any(s.labels.has("parting_cue") for s in sents) and bool(_is_question(sents, language, True))
 
 
-def _farewell_start(analysed: list[list[_Sentence]]) -> int:
+def _farewell_start(segs: tuple[Segment, ...], analysed: list[list[_Sentence]], language: str) -> int:
+    """Where the goodbyes start: the first goodbye cue in the last part of the meeting that
+    the meeting does not go on past. "那就这样" also settles a point ("可以，那就这样，第二个
+    月货到付款"), and a phone call is excused with "sorry, I must just take this": when more
+    than ``_GONE_ON_S`` of business speech follows a cue before the next one, the meeting
+    went on, and the goodbyes start at a later cue (or, with none left, are not heard).
+    """
     first = int(len(analysed) * _FAREWELL_FROM)
-    for i in range(first, len(analysed)):
-        if any(s.labels.has("farewell") for s in analysed[i]):
-            return i
+    cues = [i for i in range(first, len(analysed)) if any(s.labels.has("farewell") for s in analysed[i])]
+    for k, cue in enumerate(cues):
+        until = cues[k + 1] if k + 1 < len(cues) else len(analysed)
+        business = sum(
+            segs[j].end - segs[j].start
+            for j in range(cue + 1, until)
+            if any(not s.is_chatter and s.labels.content_len >= _MIN_CONTENT[language] for s in analysed[j])
+        )
+        if business <= _GONE_ON_S:
+            return cue
     return len(analysed)
 
 
@@ -359,7 +374,7 @@ def build_notes(
     analysed = _analyse([s.text for s in segs], language)
     options, known = _sides(transcript, options, analysed, model)
     sides = [_side(s, options) for s in segs]
-    farewell_at = _farewell_start(analysed)
+    farewell_at = _farewell_start(segs, analysed, language)
     notes = _rule_pass(segs, analysed, sides, language, farewell_at)
     if model is not None:
         notes = _with_backoff(model, notes, analysed, sides, language)
@@ -388,7 +403,8 @@ def backoff_inputs(
     analysed = _analyse([s.text for s in segs], transcript.language)
     options, _known = _sides(transcript, options, analysed, None)
     sides = [_side(s, options) for s in segs]
-    notes = _rule_pass(segs, analysed, sides, transcript.language, _farewell_start(analysed))
+    farewell_at = _farewell_start(segs, analysed, transcript.language)
+    notes = _rule_pass(segs, analysed, sides, transcript.language, farewell_at)
     return _inputs(notes, analysed, sides)
 
 
