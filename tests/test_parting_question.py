@@ -287,3 +287,26 @@ def test_a_point_settled_with_that_is_that_is_no_goodbye() -> None:
     )
     notes = build_notes(Transcript(language="zh", script="hans", segments=segments))
     assert [n.id for n in notes.segments if n.parting_question] == [len(turns) - 3]
+
+
+def test_from_audio_the_cue_and_the_question_in_sentences_of_their_own() -> None:
+    # A recording splits "Oh, one last thing, sorry. The surf rod range, stainless reel seats or
+    # chrome…" into sentences, the question without its mark; the wrap-up and thanks ("learned
+    # a lot today") start the goodbyes before any goodbye word.
+    turns = [
+        *BUSINESS_EN,
+        ("dist", "We run three vans up the coast, and forty tackle shops take a delivery every week."),
+        ("rep", "And the shops, do they sell much online?"),
+        ("dist", "Hardly. Anglers want to hold the rod before they buy it."),
+        ("rep", "Our factory makes the blanks and the guides in-house."),
+        ("dist", "What's the minimum order on the surf rods?"),
+        ("rep", "Fifty of a model, mixed lengths are fine."),
+        ("dist", "More useful than most of these, honestly."),
+        ("rep", "Thank you Craig, learned a lot today."),
+        ("rep", "We'll send the quotation and the samples next week."),
+        ("dist", "Oh, one last thing, sorry."),
+        ("dist", "The surf rod range, stainless reel seats or chrome, and what's the lead time on those"),
+        ("rep", "Stainless, and the seat itself is graphite, so no rust."),
+        ("dist", "Cheers mate, safe flight home."),
+    ]
+    assert _parting(turns, "en") == [15]

@@ -615,6 +615,14 @@ def _mark_parting(
     business = [i for i in dist if notes[i].category != "none"]
     picks = [i for i in business if notes[i].question]
     picks = picks or [i for i in business if any(s.labels.has("parting_cue") for s in analysed[i])]
+    # From audio the cue is often a sentence of its own ("Oh, one last thing, sorry. / The surf
+    # rods, are the reel seats stainless…"): the same distributor-side speaker's next point is
+    # what it raises (only where sides are known: without them any two turns would pair).
+    picks = picks or [
+        i for i in business
+        if sides[i] == "dist" and sides[i - 1] == "dist" and notes[i - 1].category == "none"
+        and any(s.labels.has("parting_cue") for s in analysed[i - 1])
+    ]  # fmt: skip
     # Before the first cue, only a question that follows small talk (the unnamed wrap-up).
     before = range(start - 1, max(wide, 1) - 1, -1)
     picks = picks or [
