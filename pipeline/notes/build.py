@@ -620,7 +620,7 @@ def _mark_parting(
     # what it raises (only where sides are known: without them any two turns would pair).
     picks = picks or [
         i for i in business
-        if sides[i] == "dist" and sides[i - 1] == "dist" and notes[i - 1].category == "none"
+        if i > 0 and sides[i] == "dist" and sides[i - 1] == "dist" and notes[i - 1].category == "none"
         and any(s.labels.has("parting_cue") for s in analysed[i - 1])
     ]  # fmt: skip
     # Before the first cue, only a question that follows small talk (the unnamed wrap-up).
