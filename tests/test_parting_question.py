@@ -23,16 +23,27 @@ BUSINESS_EN = [
 ]
 
 
-def _transcript(turns: list[tuple[str | None, str]], language: str = "zh") -> Transcript:
+def _transcript(
+    turns: list[tuple[str | None, str]], language: str = "zh", turn_s: float = 10.0
+) -> Transcript:
     segments = tuple(
-        Segment(id=i, start=i * 10.0, end=i * 10.0 + 9.0, text=t, speaker=s) for i, (s, t) in enumerate(turns)
+        Segment(id=i, start=i * turn_s, end=(i + 1) * turn_s - 1.0, text=t, speaker=s)
+        for i, (s, t) in enumerate(turns)
     )
     return Transcript(language=language, script="hans" if language == "zh" else None, segments=segments)
 
 
-def _parting(turns: list[tuple[str, str]], language: str = "zh") -> list[int]:
-    notes = build_notes(_transcript(turns, language))
+def _parting(turns: list[tuple[str, str]], language: str = "zh", turn_s: float = 10.0) -> list[int]:
+    notes = build_notes(_transcript(turns, language, turn_s))
     return [n.id for n in notes.segments if n.parting_question]
+
+
+def _parting_by_rules_and_model(turns: list[tuple[str | None, str]], language: str = "zh") -> list[list[int]]:
+    """The parting question's ids by the rules alone, and with the shipped back-off."""
+    return [
+        [n.id for n in build_notes(_transcript(turns, language), model=model).segments if n.parting_question]
+        for model in (None, backoff.shipped())
+    ]
 
 
 def test_parting_question_is_the_last_dist_question_after_goodbyes() -> None:
@@ -123,9 +134,7 @@ def test_a_question_after_the_distributors_own_wrap_up_is_the_parting_question()
     ]
     bare = [(None, text) for _speaker, text in turns]  # no speaker labels at all
     for said in (turns, bare):
-        for model in (None, backoff.shipped()):  # rules alone, and with the shipped back-off
-            notes = build_notes(_transcript(said, "en"), model=model)
-            assert [n.id for n in notes.segments if n.parting_question] == [6]
+        assert _parting_by_rules_and_model(said, "en") == [[6], [6]]
 
 
 def test_the_question_asked_on_the_way_out_keeps_its_reasons() -> None:
@@ -236,9 +245,7 @@ def test_without_speakers_or_punctuation_the_answered_point_after_the_goodbyes()
         (None, "出厂前都会贴好检验登录的号码也会印在盒子上"),
         (None, "好那我送你到电梯"),
     ]
-    for model in (None, backoff.shipped()):
-        notes = build_notes(_transcript(turns), model=model)
-        assert [n.id for n in notes.segments if n.parting_question] == [9]
+    assert _parting_by_rules_and_model(turns) == [[9], [9]]
 
 
 
@@ -281,12 +288,7 @@ def test_a_point_settled_with_that_is_that_is_no_goodbye() -> None:
         ("dist", "好，那路上小心。"),
     ]
     # Turns of 20 s, as long turns are: the business after the settling words is two minutes.
-    segments = tuple(
-        Segment(id=i, start=i * 20.0, end=i * 20.0 + 19.0, text=t, speaker=who)
-        for i, (who, t) in enumerate(turns)
-    )
-    notes = build_notes(Transcript(language="zh", script="hans", segments=segments))
-    assert [n.id for n in notes.segments if n.parting_question] == [len(turns) - 3]
+    assert _parting(turns, turn_s=20.0) == [len(turns) - 3]
 
 
 def test_from_audio_the_cue_and_the_question_in_sentences_of_their_own() -> None:
