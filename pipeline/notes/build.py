@@ -594,6 +594,113 @@ def _last_stretch(segs: tuple[Segment, ...]) -> int:
     return min(by_time, max(0, len(segs) - _PARTING_WINDOW))
 
 
+@dataclass(frozen=True)
+class _Closing:
+    """The closing part of a meeting, as the parting-question finders see it."""
+
+    notes: list[SegmentNote]
+    analysed: list[list[_Sentence]]
+    sides: list[str]
+    start: int  # the first segment of the closing part
+    wide: int  # how far back before it a wrap-up with no cue may start
+    language: str
+
+    @functools.cached_property
+    def dist(self) -> list[int]:
+        """The closing part's segments not said by the rep, last first."""
+        return [i for i in range(len(self.notes) - 1, self.start - 1, -1) if self.sides[i] != "rep"]
+
+    @functools.cached_property
+    def business(self) -> list[int]:
+        """Of ``dist``, those with a business section."""
+        return [i for i in self.dist if self.notes[i].category != "none"]
+
+    def has(self, i: int, label: str) -> bool:
+        """Whether a sentence of segment ``i`` has a rule of ``label``."""
+        return any(s.labels.has(label) for s in self.analysed[i])
+
+
+# Each finder gives the parting question's segment and, where its section must change, the
+# section it takes; None when it finds none.
+_Found = tuple[int, Category | None] | None
+
+
+def _asked(c: _Closing) -> _Found:
+    """The distributor side's last business question in the closing part."""
+    return next(((i, None) for i in c.business if c.notes[i].question), None)
+
+
+def _raised_by_cue(c: _Closing) -> _Found:
+    """A distributor's "one more thing…" with business content (an indirect question)."""
+    return next(((i, None) for i in c.business if c.has(i, "parting_cue")), None)
+
+
+def _after_cue_said_alone(c: _Closing) -> _Found:
+    """From audio the cue is often a sentence of its own ("Oh, one last thing, sorry. / The
+    surf rods, are the reel seats stainless…"): the same distributor-side speaker's next point
+    is what it raises (only where sides are known: without them any two turns would pair)."""
+    n, s = c.notes, c.sides
+    return next(
+        ((i, None) for i in c.business
+         if i > 0 and s[i] == "dist" and s[i - 1] == "dist" and n[i - 1].category == "none"
+         and c.has(i - 1, "parting_cue")),
+        None,
+    )  # fmt: skip
+
+
+def _asked_in_wrap_up(c: _Closing) -> _Found:
+    """Before the first cue, a business question that follows small talk or the distributor's
+    own wrap-up: the goodbyes often start with a wrap-up no cue names."""
+    n, s = c.notes, c.sides
+    return next(
+        ((i, None) for i in range(c.start - 1, max(c.wide, 1) - 1, -1)
+         if s[i] != "rep" and n[i].category != "none" and n[i].question
+         and (n[i - 1].category == "none" or _wraps_up(n, s, i))),
+        None,
+    )  # fmt: skip
+
+
+def _asked_as_small_talk(c: _Closing) -> _Found:
+    """A distributor's question the labels called small talk but that has content of its own:
+    it takes the meeting's last business section (a parting point is never ``none``)."""
+    topic = next((n.category for n in reversed(c.notes[: c.start]) if n.category != "none"), None)
+    if topic is None:
+        return None
+    return next(
+        ((i, topic) for i in c.dist
+         if any(s.text.rstrip().endswith(("?", "？")) and s.labels.content_len >= _MIN_CONTENT[c.language]
+                and not any(s.labels.has(k) for k in ("farewell", "not_question", "none"))
+                for s in c.analysed[i])),
+        None,
+    )  # fmt: skip
+
+
+def _point_after_goodbye(c: _Closing) -> _Found:
+    """A recogniser often ends a spoken question with "." ("can you send me the list…", "when
+    would the samples get here, roughly."): then the distributor's business point made after
+    the goodbyes started is the parting question. Without sides, the last business point after
+    the goodbyes started that the next speaker answers with business of its own (the question
+    and its answer, before the last goodbyes)."""
+    n, s = c.notes, c.sides
+    said_bye = [c.has(k, "farewell") for k in range(len(n))]
+    return next(
+        ((i, None) for i in c.business
+         if any(said_bye[c.start : i])
+         and (s[i] == "dist" or (s[i] == "unknown" and i + 1 < len(n) and n[i + 1].category != "none"))),
+        None,
+    )  # fmt: skip
+
+
+_PARTING_FINDERS = (
+    _asked,
+    _raised_by_cue,
+    _after_cue_said_alone,
+    _asked_in_wrap_up,
+    _asked_as_small_talk,
+    _point_after_goodbye,
+)
+
+
 def _mark_parting(
     notes: list[SegmentNote],
     analysed: list[list[_Sentence]],
@@ -604,66 +711,23 @@ def _mark_parting(
 ) -> list[SegmentNote]:
     """Flag the distributor side's last substantive question in the closing part.
 
-    Every first meeting ends with one, so the search widens rather than give up: a
-    distributor's "one more thing…" with business content (an indirect question), then
-    its last business question just before the first goodbye cue (from ``wide``: the
-    goodbyes often start with a wrap-up no cue names), then a distributor's question the
-    labels called small talk but that has content of its own (it takes the meeting's last
-    business section: a parting point is never ``none``).
+    Every first meeting ends with one, so the search widens rather than give up: the finders
+    of ``_PARTING_FINDERS`` are tried in turn, the surest first, and the first that finds a
+    segment decides (its rule ids say which: ``ctx.parting``, with ``ctx.parting-topic``
+    where the segment took the meeting's last business section).
     """
-    dist = [i for i in range(len(notes) - 1, start - 1, -1) if sides[i] != "rep"]
-    business = [i for i in dist if notes[i].category != "none"]
-    picks = [i for i in business if notes[i].question]
-    picks = picks or [i for i in business if any(s.labels.has("parting_cue") for s in analysed[i])]
-    # From audio the cue is often a sentence of its own ("Oh, one last thing, sorry. / The surf
-    # rods, are the reel seats stainless…"): the same distributor-side speaker's next point is
-    # what it raises (only where sides are known: without them any two turns would pair).
-    picks = picks or [
-        i for i in business
-        if i > 0 and sides[i] == "dist" and sides[i - 1] == "dist" and notes[i - 1].category == "none"
-        and any(s.labels.has("parting_cue") for s in analysed[i - 1])
-    ]  # fmt: skip
-    # Before the first cue, only a question that follows small talk (the unnamed wrap-up).
-    before = range(start - 1, max(wide, 1) - 1, -1)
-    picks = picks or [
-        i
-        for i in before
-        if sides[i] != "rep" and notes[i].category != "none" and notes[i].question
-        and (notes[i - 1].category == "none" or _wraps_up(notes, sides, i))
-    ]  # fmt: skip
-    out = list(notes)
-    if not picks:
-        asked = [
-            i
-            for i in dist
-            if any(
-                s.text.rstrip().endswith(("?", "？")) and s.labels.content_len >= _MIN_CONTENT[language]
-                and not any(s.labels.has(k) for k in ("farewell", "not_question", "none"))
-                for s in analysed[i]
-            )
-        ]  # fmt: skip
-        topic = next((n.category for n in reversed(notes[:start]) if n.category != "none"), None)
-        # A recogniser often ends a spoken question with "." ("can you send me the list…",
-        # "when would the samples get here, roughly."): then the distributor's business point
-        # made after the goodbyes started is the parting question. Without sides, the last
-        # business point after the goodbyes started that the next speaker answers with
-        # business of its own (the question and its answer, before the last goodbyes).
-        said_bye = [any(s.labels.has("farewell") for s in analysed[k]) for k in range(len(notes))]
-        answered = [k + 1 < len(notes) and notes[k + 1].category != "none" for k in range(len(notes))]
-        after_goodbye = [
-            i for i in business
-            if any(said_bye[start:i]) and (sides[i] == "dist" or (sides[i] == "unknown" and answered[i]))
-        ]  # fmt: skip
-        if asked and topic is not None:
-            i = asked[0]
-            out[i] = replace(notes[i], category=topic, rules=(*notes[i].rules, "ctx.parting-topic"))
-        elif after_goodbye:
-            i = after_goodbye[0]
-        else:
-            return notes
+    closing = _Closing(notes, analysed, sides, start, wide, language)
+    for find in _PARTING_FINDERS:
+        if (found := find(closing)) is not None:
+            break
     else:
-        i = picks[0]
-    out[i] = replace(out[i], question=True, parting_question=True, rules=(*out[i].rules, "ctx.parting"))
+        return notes
+    i, topic = found
+    note = notes[i]
+    if topic is not None:
+        note = replace(note, category=topic, rules=(*note.rules, "ctx.parting-topic"))
+    out = list(notes)
+    out[i] = replace(note, question=True, parting_question=True, rules=(*note.rules, "ctx.parting"))
     return out
 
 
