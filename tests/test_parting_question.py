@@ -248,7 +248,6 @@ def test_without_speakers_or_punctuation_the_answered_point_after_the_goodbyes()
     assert _parting_by_rules_and_model(turns) == [[9], [9]]
 
 
-
 def test_a_point_settled_with_that_is_that_is_no_goodbye() -> None:
     # "可以，那就这样" settles the payment terms late in the meeting; minutes of business
     # follow before the real goodbyes, so the parting question is the one asked after those
@@ -312,3 +311,50 @@ def test_from_audio_the_cue_and_the_question_in_sentences_of_their_own() -> None
         ("dist", "Cheers mate, safe flight home."),
     ]
     assert _parting(turns, "en") == [15]
+
+
+def test_a_goodbye_said_while_raising_one_more_point_is_the_parting_question() -> None:
+    # From audio: the recogniser wrote the distributor's goodbye, its parting cue and the
+    # question in one sentence with a full stop ("对了，我送你下去顺便问一下，…有没有做过…").
+    # Both with the rules alone and with the back-off.
+    turns = [
+        *BUSINESS_ZH,
+        ("rep", "好，时间也差不多了，谢谢你今天特地抽时间。"),
+        ("dist", "哪里，谢谢你跑一趟。"),
+        ("dist", "对了，我送你下去顺便问一下，铁门那款有没有做过淋雨测试。"),
+        ("rep", "有，我们做过连续淋水的测试，报告我回去整理好寄给你。"),
+        ("dist", "好，那路上小心。"),
+    ]
+    assert _parting_by_rules_and_model(turns) == [[9], [9]]
+
+
+def test_an_unmarked_question_the_rep_answers_with_business_after_the_goodbyes() -> None:
+    # "等一下，下个月县农会有个活动，你们来不来得及参加。": no question mark, no word for a section,
+    # a goodbye before it; the rep's answer is business, so it was the parting question, and it
+    # takes the answer's section, and wins over a "你看过就知道…怎么改" said before the goodbyes.
+    # Without the rep's business answer (a ride to the station) a question on the way out is
+    # small talk.
+    goodbyes = [
+        ("dist", "你下次三四月来，我带你去山上的茶园走走。"),
+        ("dist", "你看过就知道你们的背带要怎么改。"),
+        ("rep", "好，那今天真的谢谢两位，我就不多打扰了。"),
+        ("dist", "不会，谢谢你跑这一趟。"),
+        ("dist", "哎，许经理，等一下，下个月县农会有个活动，你们来不来得及参加。"),
+        ("dist", "我想让阿伯们自己背背看。"),
+    ]
+    answered = [
+        *BUSINESS_ZH,
+        *goodbyes,
+        ("rep", "来得及，我回去就空运两台样机过来。"),
+        ("rep", "好，那我先走了。"),
+    ]
+    assert _parting_by_rules_and_model(answered) == [[11], [11]]
+    notes = build_notes(_transcript(answered))
+    assert notes.segments[11].category == notes.segments[13].category != "none"
+    chatter = [
+        *BUSINESS_ZH,
+        *goodbyes[:4],
+        ("dist", "那你几点的火车，我载你去车站吧。"),
+        ("rep", "五点那班，麻烦你了。"),
+    ]
+    assert 11 not in _parting_by_rules_and_model(chatter)[0]

@@ -114,7 +114,9 @@ class _Sentence:
         s = self.labels.scores
         business = sum(s.get(c, 0.0) for c in MEMO_SECTIONS)
         if self.labels.has("farewell"):
-            return True
+            # Unless it raises one more point on the way out: "对了，我送你下去顺便问一下，那款有没有
+            # 做过淋雨测试" is a goodbye, a parting cue and a question in one breath.
+            return not (self.labels.has("parting_cue") and self.labels.has("question"))
         # Advice is never small talk, whatever weather or coffee words it mentions.
         return s.get("none", 0.0) > business and not self.labels.has("suggestion")
 
@@ -326,6 +328,12 @@ def _is_terse_topic(sents: list[_Sentence], language: str) -> bool:
     size = sum(s.labels.content_len for s in business)
     has_cue = any(s.labels.scores.get(c, 0.0) > 0 for s in business for c in MEMO_SECTIONS)
     return 0 < size <= _TERSE[language] and has_cue and "!" not in text and not _FIGURE[language].search(text)
+
+
+def _asks_on_the_way_out(sents: list[_Sentence], language: str) -> bool:
+    """A real question with business-sized content: more than a back-channel or a courtesy."""
+    content = sum(s.labels.content_len for s in sents if not s.is_chatter)
+    return content >= 2 * _MIN_CONTENT[language] and bool(_is_question(sents, language, True))
 
 
 def _is_parting_cue(sents: list[_Sentence], language: str) -> bool:
@@ -615,6 +623,18 @@ class _Closing:
         """Of ``dist``, those with a business section."""
         return [i for i in self.dist if self.notes[i].category != "none"]
 
+    def reply(self, i: int) -> int | None:
+        """The rep's segment that answers distributor segment ``i`` (the distributor may say one
+        more sentence first), or None; only where sides are known."""
+        if self.sides[i] != "dist":
+            return None
+        for k in range(i + 1, min(i + 3, len(self.notes))):
+            if self.sides[k] == "rep":
+                return k
+            if self.sides[k] != "dist":
+                return None
+        return None
+
     def has(self, i: int, label: str) -> bool:
         """Whether a sentence of segment ``i`` has a rule of ``label``."""
         return any(s.labels.has(label) for s in self.analysed[i])
@@ -626,8 +646,22 @@ _Found = tuple[int, Category | None] | None
 
 
 def _asked(c: _Closing) -> _Found:
-    """The distributor side's last business question in the closing part."""
-    return next(((i, None) for i in c.business if c.notes[i].question), None)
+    """The distributor side's last business question in the closing part.
+
+    From audio, a question the labels missed counts when the rep answers it with business of
+    its own (sides known): the recogniser drops the question mark ("等一下，下个月的展会，样机
+    来不来得及寄过来。"), and a goodbye in the same breath makes it read as small talk. It
+    takes the answer's section.
+    """
+    for i in c.dist:
+        note = c.notes[i]
+        if note.category != "none" and note.question:
+            return i, None
+        reply = c.reply(i)
+        answered = reply is not None and c.notes[reply].category != "none"
+        if reply is not None and answered and _asks_on_the_way_out(c.analysed[i], c.language):
+            return i, None if note.category != "none" else c.notes[reply].category
+    return None
 
 
 def _raised_by_cue(c: _Closing) -> _Found:
