@@ -34,6 +34,7 @@ from ..script import punctuate_zh, to_script
 from ..types import Language, ModelInfo, RemovedSegment, Script, Segment, Source, Transcript, Word
 from . import audio as audio_mod
 from . import batched as batched_mod
+from . import holes as holes_mod
 from .filters import clean_segment, trim_overlaps
 from .model_store import resolve_model
 from .options import BATCH_SIZE, Progress, TranscribeOptions  # noqa: F401 (re-exported)
@@ -260,6 +261,8 @@ def _window_segments(
         )  # fmt: skip
     else:
         raw = _sequential(model, samples, options, language)
+        if options.vad and options.word_timestamps:
+            raw = _holes_filled(model, samples, options, language, raw)
     next_id = first_id
     prompt = _prompt(options, language)
     end = offset + len(samples) / audio_mod.SAMPLE_RATE
@@ -284,6 +287,37 @@ def _sequential(
     else:
         raw, _info = model.transcribe(samples, **kwargs)
     return raw
+
+
+def _holes_filled(
+    model: Any, samples: np.ndarray, options: TranscribeOptions, language: Language, raw: Iterable[Any]
+) -> Iterator[Any]:
+    """``raw`` with the speech it jumped over decoded again and put in its place (``holes``).
+
+    Still a stream: the speech before each segment is checked as the segment arrives, so a
+    hole is decoded and given before it, in time order.
+    """
+    pending = holes_mod.speech(samples, _decode_kwargs(options, language)["vad_parameters"])
+    words: list[tuple[float, float]] = []
+
+    def redecoded(before: float) -> Iterator[Any]:
+        nonlocal pending
+        done = [r for r in pending if r[1] <= before * audio_mod.SAMPLE_RATE]
+        pending = pending[len(done) :]
+        for a, b in holes_mod.holes(done, words, len(samples)):
+            at = a / audio_mod.SAMPLE_RATE
+            found = [_shifted(s, at) for s in _sequential(model, samples[a:b], options, language)]
+            logger.info(
+                "%.1f-%.1f s: speech with no words; decoded again: %r", at, b / audio_mod.SAMPLE_RATE,
+                " ".join(s.text.strip() for s in found)[:80],
+            )  # fmt: skip
+            yield from found
+
+    for seg in raw:
+        yield from redecoded(float(seg.start))
+        words.extend((w.start, w.end) for w in seg.words or ())
+        yield seg
+    yield from redecoded(len(samples) / audio_mod.SAMPLE_RATE + 1)
 
 
 def _shifted(s: Any, dt: float) -> Any:
