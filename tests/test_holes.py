@@ -75,6 +75,7 @@ def test_a_turn_the_decoder_jumped_over_is_decoded_again(
     assert dropped, "the seam was not reached"
     lost = dropped[0]
     assert any("speech with no words; decoded again" in r.getMessage() for r in caplog.records)
+    assert tr.settings["holes"]["decoded_again"] >= 1 and tr.settings["holes"]["seconds"] >= MIN_HOLE_S
     back = " ".join(
         s.text for s in tr.segments if s.end > lost.start - 0.5 and s.start < lost.end + 0.5
     ).lower()

@@ -240,6 +240,7 @@ def _window_segments(
     removed: list[RemovedSegment] | None,
     progress: Progress | None,
     stats: batched_mod.BatchStats | None = None,
+    filled: list[tuple[float, float]] | None = None,
 ) -> Iterator[Segment]:
     raw: Iterable[Any]
     if options.batch_size > 0:
@@ -262,7 +263,7 @@ def _window_segments(
     else:
         raw = _sequential(model, samples, options, language)
         if options.vad and options.word_timestamps:
-            raw = _holes_filled(model, samples, options, language, raw)
+            raw = _holes_filled(model, samples, options, language, raw, offset, filled)
     next_id = first_id
     prompt = _prompt(options, language)
     end = offset + len(samples) / audio_mod.SAMPLE_RATE
@@ -290,9 +291,16 @@ def _sequential(
 
 
 def _holes_filled(
-    model: Any, samples: np.ndarray, options: TranscribeOptions, language: Language, raw: Iterable[Any]
+    model: Any,
+    samples: np.ndarray,
+    options: TranscribeOptions,
+    language: Language,
+    raw: Iterable[Any],
+    offset: float = 0.0,
+    filled: list[tuple[float, float]] | None = None,
 ) -> Iterator[Any]:
-    """``raw`` with the speech it jumped over decoded again and put in its place (``holes``).
+    """``raw`` with the speech it jumped over decoded again and put in its place (``holes``);
+    each stretch decoded again is added to ``filled`` (seconds on the recording's time line).
 
     Still a stream: the speech before each segment is checked as the segment arrives, so a
     hole is decoded and given before it, in time order.
@@ -307,10 +315,11 @@ def _holes_filled(
         for a, b in holes_mod.holes(done, words, len(samples)):
             at = a / audio_mod.SAMPLE_RATE
             found = [_shifted(s, at) for s in _sequential(model, samples[a:b], options, language)]
-            logger.info(
-                "%.1f-%.1f s: speech with no words; decoded again: %r", at, b / audio_mod.SAMPLE_RATE,
-                " ".join(s.text.strip() for s in found)[:80],
-            )  # fmt: skip
+            span = (round(offset + at, 2), round(offset + b / audio_mod.SAMPLE_RATE, 2))
+            if filled is not None:
+                filled.append(span)
+            text = " ".join(s.text.strip() for s in found)
+            logger.info("%.1f-%.1f s: speech with no words; decoded again: %r", *span, text[:80])
             yield from found
 
     for seg in raw:
@@ -355,6 +364,7 @@ class _Stream:
     peak: float = 0.0
     language: Language | None = None
     batches: batched_mod.BatchStats = field(default_factory=batched_mod.BatchStats)
+    holes: list[tuple[float, float]] = field(default_factory=list)  # speech decoded again (s)
 
 
 def _stream_segments(
@@ -390,8 +400,17 @@ def _stream_segments(
                     logger.debug("%s: no speech in the window at %.0f s", path, offset)
             if state.language is not None:
                 for seg in _window_segments(
-                    model, samples, offset, options, state.language, next_id, total, removed, progress,
+                    model,
+                    samples,
+                    offset,
+                    options,
+                    state.language,
+                    next_id,
+                    total,
+                    removed,
+                    progress,
                     state.batches,
+                    state.holes,
                 ):
                     next_id += 1
                     yield seg
@@ -452,6 +471,11 @@ def transcribe(
     effective = _decode_kwargs(options, language)
     for key in ("condition_on_previous_text", "hallucination_silence_threshold", "initial_prompt"):
         settings[key] = effective[key]
+    if options.batch_size == 0 and options.vad:
+        settings["holes"] = {
+            "decoded_again": len(state.holes),
+            "seconds": round(sum(e - s for s, e in state.holes), 1),
+        }
     if options.batch_size > 0:
         b = state.batches
         settings["batched"] = {
