@@ -62,8 +62,11 @@ _GONE_ON_S = 90.0
 # segments (transcripts without times) and the last this many seconds of speech.
 _PARTING_WINDOW = 6
 # The goodbyes often start with a wrap-up no cue names ("I should let you get back to your
-# day"), so the parting question may come this many segments before the first goodbye cue.
+# day"), so the parting question may come this many segments, or this many seconds of speech,
+# before the first goodbye cue, whichever reaches further back (from audio a turn is cut into
+# sentences: "Oh, wait, sorry. / One last thing… / The Barista. / Does it split…?").
 _BEFORE_GOODBYE = 3
+_BEFORE_GOODBYE_S = 30.0
 _CLOSING_S = 60.0
 _TOPIC_PRIOR = 0.4
 # An answer keeps the question's category unless its own cues clearly outweigh it (dev sets: 0.6 < 1.0 < 1.5).
@@ -387,7 +390,7 @@ def build_notes(
     if model is not None:
         notes = _with_backoff(model, notes, analysed, sides, language)
     start = _closing_start(segs, farewell_at)
-    wide = min(start, max(_last_stretch(segs), start - _BEFORE_GOODBYE))
+    wide = min(start, max(_last_stretch(segs), _before(segs, start)))
     notes = _mark_parting(notes, analysed, sides, start, wide, language)
     return Notes(
         language=language,
@@ -683,13 +686,15 @@ def _after_cue_said_alone(c: _Closing) -> _Found:
 
 
 def _asked_in_wrap_up(c: _Closing) -> _Found:
-    """Before the first cue, a business question that follows small talk or the distributor's
-    own wrap-up: the goodbyes often start with a wrap-up no cue names."""
+    """Before the first cue, a business question that follows small talk, a remark with no
+    business word of its own ("今天聊下来心里有个底了，我们就保持联络…", its section only
+    inherited) or the distributor's own wrap-up: the goodbyes often start with a wrap-up no
+    cue names."""
     n, s = c.notes, c.sides
     return next(
         ((i, None) for i in range(c.start - 1, max(c.wide, 1) - 1, -1)
          if s[i] != "rep" and n[i].category != "none" and n[i].question
-         and (n[i - 1].category == "none" or _wraps_up(n, s, i))),
+         and (n[i - 1].category == "none" or n[i - 1].rules == ("ctx.topic",) or _wraps_up(n, s, i))),
         None,
     )  # fmt: skip
 
@@ -733,6 +738,15 @@ _PARTING_FINDERS = (
     _asked_as_small_talk,
     _point_after_goodbye,
 )
+
+
+def _before(segs: tuple[Segment, ...], start: int) -> int:
+    """The earliest segment a wrap-up before the first goodbye cue at ``start`` may begin at."""
+    if start >= len(segs):
+        return start - _BEFORE_GOODBYE
+    since = segs[start].start - _BEFORE_GOODBYE_S
+    by_time = next((i for i in range(start) if segs[i].start >= since), start)
+    return min(start - _BEFORE_GOODBYE, by_time)
 
 
 def _mark_parting(
