@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.asr import holes as holes_mod
 from pipeline.asr import transcribe as transcribe_mod
 from pipeline.asr.audio import SAMPLE_RATE as SR
-from pipeline.asr.audio import decode
-from pipeline.asr.holes import MIN_HOLE_S, holes
+from pipeline.asr.audio import decode, speech_regions
+from pipeline.asr.holes import FINE_SILENCE_MS, MIN_HOLE_S, holes
 from tests.conftest import SAMPLES
 
 VAD = {"threshold": 0.5, "min_silence_duration_ms": 2000, "speech_pad_ms": 400}
@@ -49,8 +48,8 @@ def test_close_regions_are_one_hole_unless_a_word_lies_between() -> None:
 
 def test_vad_finds_speech_in_the_sample_and_none_in_silence() -> None:
     samples = decode(SAMPLES / "en-meeting.mp3")[: 30 * SR]
-    assert holes_mod.speech(samples, VAD)
-    assert holes_mod.speech(np.zeros(10 * SR, dtype=np.float32), VAD) == []
+    assert speech_regions(samples, VAD, FINE_SILENCE_MS)
+    assert speech_regions(np.zeros(10 * SR, dtype=np.float32), VAD, FINE_SILENCE_MS) == []
 
 
 @pytest.mark.e2e

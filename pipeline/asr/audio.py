@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -249,3 +250,20 @@ def load(path: Path) -> Audio:
     return Audio(samples=samples, path=path, sha256=file_sha256(path))
 
 
+def speech_regions(
+    samples: np.ndarray, vad: dict[str, Any], silence_ms: int, max_speech_s: float = float("inf")
+) -> list[tuple[int, int]]:
+    """Sample ranges of the speech in ``samples`` (Silero VAD), split at pauses of at most
+    ``silence_ms`` (the settings' own pause when it is shorter) and ``max_speech_s`` long.
+
+    Args:
+        samples: audio, 16 kHz mono.
+        vad: faster-whisper VAD settings (threshold, min_silence_duration_ms, speech_pad_ms).
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    silence = min(vad.get("min_silence_duration_ms", silence_ms), silence_ms)
+    options = VadOptions(**{**vad, "min_silence_duration_ms": silence}, max_speech_duration_s=max_speech_s)
+    return [
+        (int(r["start"]), min(int(r["end"]), len(samples))) for r in get_speech_timestamps(samples, options)
+    ]

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..types import Language
+from .audio import speech_regions
 from .options import CHUNK_S
 
 logger = logging.getLogger(__name__)
@@ -152,16 +153,10 @@ def chunks(samples: np.ndarray, vad: dict[str, Any], chunk_s: float = CHUNK_S) -
         samples: the window's audio, 16 kHz mono.
         vad: faster-whisper VAD settings (threshold, min_silence_duration_ms, speech_pad_ms).
     """
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    silence = min(vad.get("min_silence_duration_ms", PACK_SILENCE_MS), PACK_SILENCE_MS)
-    fine = {**vad, "min_silence_duration_ms": silence}
-    regions = get_speech_timestamps(samples, VadOptions(**fine, max_speech_duration_s=chunk_s - 1))
     limit = int(chunk_s * SAMPLE_RATE)
     out: list[Chunk] = []
     group: list[tuple[int, int]] = []
-    for r in regions:
-        s, e = int(r["start"]), min(int(r["end"]), len(samples))
+    for s, e in speech_regions(samples, vad, PACK_SILENCE_MS, chunk_s - 1):
         if group and sum(b - a for a, b in group) + e - s > limit:
             out.append(Chunk(group[0][0], group[-1][1], tuple(group)))
             group = []

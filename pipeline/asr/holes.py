@@ -11,13 +11,10 @@ put in its place (the usual filters then apply to it as to any segment).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
 
 from .audio import SAMPLE_RATE
 
-__all__ = ["MIN_HOLE_S", "holes", "speech"]
+__all__ = ["FINE_SILENCE_MS", "MIN_HOLE_S", "holes"]
 
 MIN_HOLE_S = 1.5
 """Shortest stretch of uncovered speech decoded again: shorter ones are mostly a word the
@@ -25,29 +22,15 @@ timings put a little off, or a breath the VAD took for speech."""
 _JOIN_S = 1.0
 """Uncovered speech regions closer than this are one hole (one turn with pauses)."""
 _PAD_S = 0.2
-_FINE_SILENCE_MS = 300
-"""The pause that splits VAD regions here: finer than decoding's 2 s, so that a region is
-speech and not the pauses around it."""
-
-
-def speech(samples: np.ndarray, vad: dict[str, Any]) -> list[tuple[int, int]]:
-    """Sample ranges of the speech in ``samples``, split at short pauses.
-
-    Args:
-        samples: the window's audio, 16 kHz mono.
-        vad: faster-whisper VAD settings (threshold, min_silence_duration_ms, speech_pad_ms).
-    """
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    silence = min(vad.get("min_silence_duration_ms", _FINE_SILENCE_MS), _FINE_SILENCE_MS)
-    regions = get_speech_timestamps(samples, VadOptions(**{**vad, "min_silence_duration_ms": silence}))
-    return [(int(r["start"]), min(int(r["end"]), len(samples))) for r in regions]
+FINE_SILENCE_MS = 300
+"""The pause that splits the VAD regions ``holes`` looks at (``audio.speech_regions``):
+finer than decoding's 2 s, so that a region is speech and not the pauses around it."""
 
 
 def holes(
     regions: Sequence[tuple[int, int]], words: Sequence[tuple[float, float]], n: int
 ) -> list[tuple[int, int]]:
-    """Sample ranges of the ``regions`` (``speech``) that no word overlaps, joined when close,
+    """Sample ranges of the ``regions`` (``audio.speech_regions``) that no word overlaps, joined when close,
     padded, kept when at least ``MIN_HOLE_S`` long.
 
     Args:

@@ -305,7 +305,8 @@ def _holes_filled(
     Still a stream: the speech before each segment is checked as the segment arrives, so a
     hole is decoded and given before it, in time order.
     """
-    pending = holes_mod.speech(samples, _decode_kwargs(options, language)["vad_parameters"])
+    vad = _decode_kwargs(options, language)["vad_parameters"]
+    pending = audio_mod.speech_regions(samples, vad, holes_mod.FINE_SILENCE_MS)
     words: list[tuple[float, float]] = []
 
     def redecoded(before: float) -> Iterator[Any]:

@@ -661,8 +661,9 @@ def _asked(c: _Closing) -> _Found:
         if note.category != "none" and note.question:
             return i, None
         reply = c.reply(i)
-        answered = reply is not None and c.notes[reply].category != "none"
-        if reply is not None and answered and _asks_on_the_way_out(c.analysed[i], c.language):
+        if reply is None or c.notes[reply].category == "none":
+            continue
+        if _asks_on_the_way_out(c.analysed[i], c.language):
             return i, None if note.category != "none" else c.notes[reply].category
     return None
 
