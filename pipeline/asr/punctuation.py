@@ -233,7 +233,9 @@ def punctuate_text(
         marks[p] = _particle_mark(rule, text[a:p], text[p - 2] if p >= 2 else "", rules)
     # 2. Pauses.
     for p in sorted(allowed):
-        if p not in marks and allowed[p] >= opts.pause_s and fits(p, opts.min_piece):
+        # A pause long enough to end a sentence is one even before a short word ("那個，").
+        least = 1 if allowed[p] >= opts.stop_s else opts.min_piece
+        if p not in marks and allowed[p] >= opts.pause_s and fits(p, least):
             a, _ = run_at(p)
             marks[p] = _mark_for(text[a:p], rules, allowed[p] >= opts.stop_s)
     # 3. Runs still too long: cut at the longest pause until none is.

@@ -35,6 +35,7 @@ from ..types import Language, ModelInfo, RemovedSegment, Script, Segment, Source
 from . import audio as audio_mod
 from . import batched as batched_mod
 from . import holes as holes_mod
+from . import pauses as pauses_mod
 from .filters import clean_segment, trim_overlaps
 from .model_store import resolve_model
 from .options import BATCH_SIZE, Progress, TranscribeOptions  # noqa: F401 (re-exported)
@@ -264,6 +265,8 @@ def _window_segments(
         raw = _sequential(model, samples, options, language)
         if options.vad and options.word_timestamps:
             raw = _holes_filled(model, samples, options, language, raw, offset, filled)
+    if options.vad and options.word_timestamps:
+        raw = pauses_mod.with_pauses(raw, _silences(samples, options, language))
     next_id = first_id
     prompt = _prompt(options, language)
     end = offset + len(samples) / audio_mod.SAMPLE_RATE
@@ -276,6 +279,14 @@ def _window_segments(
         if kept is not None:
             yield replace(kept, id=next_id)
             next_id += 1
+
+
+def _silences(
+    samples: np.ndarray, options: TranscribeOptions, language: Language
+) -> list[tuple[float, float]]:
+    """The pauses in ``samples`` (s), from Silero VAD with almost no padding (``pauses``)."""
+    vad = {**_decode_kwargs(options, language)["vad_parameters"], "speech_pad_ms": pauses_mod.VAD_PAD_MS}
+    return pauses_mod.silences(audio_mod.speech_regions(samples, vad, round(pauses_mod.MIN_PAUSE_S * 1000)))
 
 
 def _sequential(
