@@ -2,9 +2,9 @@
 
 Whisper times words by aligning its cross-attention within a 30 s window, and there one
 word ends exactly where the next begins: a pause, even the one between two turns, often
-shows as no gap at all. How often depends on the CPU: the same recording through int8
-kernels with AMX gave the Mandarin sample 15 sentences, with AVX2 only 26 (of 21 turns),
-because Whisper wrote fewer marks and the turn changes had no gap to cut at. The sentence
+shows as no gap at all. How often depends on the CPU: through int8 kernels with AMX the
+Mandarin sample gave 15 sentences for its 21 turns (with AVX2, 26), because Whisper wrote
+fewer marks and the turn changes had no gap to cut at. The sentence
 cut (``resegment``: a new segment at a 1 s pause) and the Mandarin punctuation (，or 。 at a
 pause) read pauses from the words, so they are taken from the audio instead.
 
@@ -83,7 +83,7 @@ def _opened(
             continue
         i = best[1]
         before, after = words[i], words[i + 1]
-        end = max(min(before.end, s0), before.start + MIN_WORD_S, before.start)
+        end = max(min(before.end, s0), before.start + MIN_WORD_S)
         start = min(max(after.start, s1), after.end - MIN_WORD_S)
         if end < before.end:
             words[i] = replace(before, end=round(end, 3))
