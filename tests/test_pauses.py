@@ -93,6 +93,13 @@ def test_segments_without_words_pass_through_in_order() -> None:
     assert out[0].words[1].start == 1.2
 
 
+def test_a_segment_without_words_does_not_use_up_the_silences_after_it() -> None:
+    bare = replace(seg(("x", 3.0, 4.0)), words=None)
+    after = seg(("c", 5.0, 6.0), ("d", 6.0, 7.0))
+    out = list(with_pauses([seg(("a", 0.0, 1.0), ("b", 1.0, 2.0)), bare, after], [(0.9, 1.2), (5.8, 6.3)]))
+    assert [(w.start, w.end) for w in out[2].words] == [(5.0, 5.8), (6.3, 7.0)]
+
+
 @pytest.mark.e2e
 def test_turn_changes_of_the_mandarin_sample_are_pauses_in_the_words() -> None:
     from pipeline.asr.transcribe import TranscribeOptions, transcribe

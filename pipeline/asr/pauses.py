@@ -108,9 +108,13 @@ def with_pauses(segments: Iterable[Any], quiet: Sequence[tuple[float, float]]) -
     def settled(last: bool) -> Iterator[Any]:
         nonlocal pending, held
         words = [w for s in held for w in s.words]
-        cut = len(pending)
-        if not last:
-            cut = next((k for k, q in enumerate(pending) if q[1] >= words[-1].end - SNAP_S), cut)
+        # Ready: the silences no later word could be nearer to; when the held words are the
+        # last before a segment without words, every silence that can still reach them (the
+        # ones after are kept for the segments that follow).
+        if last:
+            cut = next((k for k, q in enumerate(pending) if q[0] > words[-1].end + SNAP_S), len(pending))
+        else:
+            cut = next((k for k, q in enumerate(pending) if q[1] >= words[-1].end - SNAP_S), len(pending))
         ready, pending = pending[:cut], pending[cut:]
         sizes = [len(s.words) for s in held]
         ends = frozenset(k - 1 for k in itertools.accumulate(sizes[:-1]))
