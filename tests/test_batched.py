@@ -64,7 +64,9 @@ def test_a_chunk_far_below_the_expected_rate_is_short() -> None:
 def test_a_chunk_whose_words_end_well_before_its_speech_is_short() -> None:
     done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(40))])
     why = is_short(done, expected=2.5)
-    assert why is not None and "last word" in why
+    assert why is not None and "last word" in str(why)
+    # Only the speech after the last word is missing: that is what is decoded again.
+    assert why.rest is not None and why.rest.start == 12 * SR and why.rest.end == 20 * SR
 
 
 def test_an_empty_chunk_of_speech_is_short_and_a_cough_is_not() -> None:
@@ -74,16 +76,16 @@ def test_an_empty_chunk_of_speech_is_short_and_a_cough_is_not() -> None:
 
 def test_a_chunk_that_loops_or_has_a_low_log_probability_failed() -> None:
     loop = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, " ".join(["it's my girl,"] * 12))])
-    assert "loop" in (is_short(loop, expected=2.5) or "")
+    assert "loop" in str(is_short(loop, expected=2.5) or "")
     unsure = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25), logprob=-1.4)])
-    assert "log probability" in (is_short(unsure, expected=2.5) or "")
+    assert "log probability" in str(is_short(unsure, expected=2.5) or "")
     silence = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25), -1.4, 0.9)])
     assert is_short(silence, expected=2.5) is None
 
 
 def test_a_decoding_that_reached_its_token_cap_failed() -> None:
     capped = Decoded(_chunk(0, 10), "en", [_seg(0.2, 9.5, _words(25))], capped=True)
-    assert "token cap" in (is_short(capped, expected=2.5) or "")
+    assert "token cap" in str(is_short(capped, expected=2.5) or "")
     # The cap leaves room for the fastest speech measured (a tongue twister: 11 tokens a
     # second) and CTranslate2 stops at half its max_length.
     assert batched.token_cap(20, "zh") >= 20 * 11 and batched.token_cap(28, "en") >= 28 * 6
@@ -255,3 +257,71 @@ def test_one_stretch_of_speech_is_halved_at_its_quietest_moment_in_the_middle() 
 
 def test_a_chunk_too_short_to_halve_is_decoded_again_whole() -> None:
     assert batched.halves(Chunk(0, 2 * SR, ((0, 2 * SR),)), np.zeros(2 * SR, np.float32)) is None
+
+
+# -- mending a short chunk (the model replaced at its seam) -------------------------------------
+
+
+def _mend(done: Decoded, decoded_again: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+    """``batched._mend`` of one short chunk: the parts it decoded in a batch (each given
+    ``decoded_again(part)``), the sequential decodings it asked for (start s, samples), what it
+    gave, and its stats."""
+    batches: list[Chunk] = []
+    sequential: list[tuple[float, int]] = []
+
+    def decode_batch(model: Any, samples: Any, parts: Any, *rest: Any) -> list[Decoded]:
+        batches.extend(parts)
+        return [decoded_again(p) for p in parts]
+
+    def redecode(audio: np.ndarray, at: float) -> list[Any]:
+        sequential.append((at, len(audio)))
+        return [_seg(at + 0.1, at + len(audio) / SR - 0.1, _words(int(2.5 * len(audio) / SR)))]
+
+    monkeypatch.setattr(batched, "decode_batch", decode_batch)
+    why = is_short(done, expected=2.5)
+    assert why is not None
+    stats = batched.BatchStats()
+    samples = np.zeros(done.chunk.end, np.float32)
+    rates: dict[str, list[float]] = {"en": [], "zh": []}
+    out = batched._mend([(done, why)], None, samples, None, "en", {}, 8, redecode, rates, stats)  # type: ignore[arg-type]
+    return batches, sequential, out[id(done)], stats
+
+
+def _said(part: Chunk) -> Decoded:
+    """A part decoded well: words at 2.5 a second up to its end."""
+    words = _words(int(2.5 * part.speech_s))
+    return Decoded(part, "en", [_seg(part.offset + 0.1, part.end / SR - 0.2, words)])
+
+
+def test_a_chunk_that_stopped_early_keeps_its_words_and_only_the_rest_is_decoded_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(30))])
+    batches, sequential, segs, stats = _mend(done, _said, monkeypatch)
+    assert [(c.start, c.end) for c in batches] == [(12 * SR, 20 * SR)]
+    assert sequential == []
+    assert segs[0] is done.segments[0] and segs[1].start >= 12.0
+    assert stats.split == 1
+
+
+def test_a_rest_still_short_is_decoded_sequentially_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(30))])
+    _batches, sequential, segs, stats = _mend(done, lambda p: Decoded(p, "en", []), monkeypatch)
+    assert sequential[0] == (12.0, 8 * SR)
+    assert segs[0] is done.segments[0] and len(segs) >= 2
+    assert stats.split == 0
+
+
+def test_a_chunk_with_a_part_that_loops_is_decoded_again_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(30))])
+    looping = lambda p: Decoded(p, "en", [_seg(p.offset, p.end / SR, "yeah " * 40)], capped=True)  # noqa: E731
+    _batches, sequential, segs, _stats = _mend(done, looping, monkeypatch)
+    assert sequential[0] == (0.0, 20 * SR)
+    assert "yeah" not in " ".join(s.text for s in segs)
+
+
+def test_a_short_chunk_under_halve_s_is_decoded_again_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    small = batched.HALVE_S - 2
+    done = Decoded(_chunk(0, small), "en", [_seg(0.2, small - 0.2, "only three words")])
+    batches, sequential, _segs, _stats = _mend(done, _said, monkeypatch)
+    assert batches == [] and sequential[0] == (0.0, int(small * SR))

@@ -13,9 +13,11 @@ the words of a 10-minute meeting (faster-whisper #1179, #1351). Here:
   output by the caller's detector, and chunks are decoded per language with that
   language's tokenizer (the word splitting of Chinese and English differs), with Whisper's
   timestamp tokens (``TIMESTAMPS``);
-- a chunk that came back short (``is_short``) is decoded again by the caller's sequential
-  decoder (with the temperature fallback and the previous text), and the longer result is
-  kept, so a batch never loses speech that sequential decoding would have kept.
+- a chunk that came back short (``is_short``) is decoded again: where Whisper only stopped
+  early, the speech after its last word; else its two halves; both in a batch with the
+  others. What is still short is decoded by the caller's sequential decoder (with the
+  temperature fallback and the previous text), and the longer result is kept, so a batch
+  never loses speech that sequential decoding would have kept.
 
 ``decode_batch`` is the seam between the chunks and the model; tests replace it.
 """
@@ -72,6 +74,10 @@ recording's ``min_silence_ms`` if shorter). Shorter pauses fill chunks better (t
 10-minute meeting, 362 s of speech: 23 chunks of contiguous audio, 19 of regions at
 2000 ms, 14 at 300 ms), but the glued phrases cost accuracy on the corpus: at 300 ms three
 files lost 10-14 points (Mandarin CER +0.9, English WER +0.3 over all)."""
+HALVE_S = 10.0
+"""A short chunk with less speech than this is decoded again whole (``halves``): sequential
+decoding of it is cheap, and its halves are too short to carry their context (a 7 s
+far-field clip's halves, decoded alone, lost its first clause)."""
 TOKENS_PER_S: dict[str, float] = {"zh": 12.0, "en": 8.0}
 """Most tokens a second of audio may need, timestamps included: a decoding stops at
 ``token_cap`` tokens and counts as failed. A loop ("yeah, yeah, yeah…") otherwise runs to
@@ -141,7 +147,8 @@ class BatchStats:
     chunks: int = 0
     short: int = 0
     split: int = 0
-    """Short chunks mended by decoding their two halves (cut at the longest pause) in a batch."""
+    """Short chunks mended in a batch, none of their speech decoded sequentially: the speech
+    after their last word, or their two halves (cut at the longest pause)."""
     redecoded_longer: int = 0
     details: list[str] = field(default_factory=list)
 
@@ -175,7 +182,7 @@ def halves(chunk: Chunk, samples: np.ndarray) -> tuple[Chunk, Chunk] | None:
     others; only a half that is still short is decoded sequentially (2-8 s each on 2 cores,
     with the temperature fallback).
     """
-    if chunk.speech_s < 2 * MIN_SPEECH_S:
+    if chunk.speech_s < HALVE_S:
         return None
     if len(chunk.speech) >= 2:
         gaps = [chunk.speech[i + 1][0] - chunk.speech[i][1] for i in range(len(chunk.speech) - 1)]
@@ -212,47 +219,70 @@ def _text(segments: Sequence[Any]) -> str:
     return " ".join(s.text.strip() for s in segments)
 
 
-def _failed(done: Decoded) -> str | None:
-    """Why ``done`` fails Whisper's own checks (sequential decoding would fall back to
-    sampling): a loop (gzip compression ratio) or a low average log probability that is
-    not silence."""
+def _loops(done: Decoded) -> str | None:
+    """Why ``done`` is a loop: it reached its token cap, or its text compresses too well."""
     from faster_whisper.transcribe import get_compression_ratio
 
     if done.capped:
         return "reached its token cap, a loop"
     text = _text(done.segments)
-    if not text:
-        return None
-    ratio = get_compression_ratio(text)
-    if ratio > COMPRESSION_RATIO:
-        return f"compression ratio {ratio:.1f}, a loop"
+    ratio = get_compression_ratio(text) if text else 0.0
+    return f"compression ratio {ratio:.1f}, a loop" if ratio > COMPRESSION_RATIO else None
+
+
+def _failed(done: Decoded) -> str | None:
+    """Why ``done`` fails Whisper's own checks (sequential decoding would fall back to
+    sampling): a loop, or a low average log probability that is not silence."""
+    loops = _loops(done)
+    if loops is not None or not done.segments:
+        return loops
     first = done.segments[0]  # every segment of a chunk has the chunk's figures
     if first.avg_logprob < LOGPROB and first.no_speech_prob <= NO_SPEECH:
         return f"average log probability {first.avg_logprob:.2f}"
     return None
 
 
-def is_short(done: Decoded, expected: float) -> str | None:
+@dataclass(frozen=True)
+class Short:
+    """Why a chunk's decoding came back short or failed (``is_short``)."""
+
+    why: str
+    rest: Chunk | None = None
+    """The chunk's speech after its last word, when only that is missing (Whisper stopped
+    early, every word before it at the expected rate): only this is decoded again."""
+
+    def __str__(self) -> str:
+        return self.why
+
+
+def is_short(done: Decoded, expected: float) -> Short | None:
     """Why ``done`` came back short or failed, or ``None``.
 
     Failed: Whisper's checks (``_failed``); batched decoding has no temperature fallback.
     Short: its rate is below ``SHORT_SHARE`` of ``expected``, or its last word ends
-    ``TAIL_S`` before its speech does (Whisper stopped early).
+    ``TAIL_S`` before its speech does (Whisper stopped early; ``Short.rest``).
     """
     chunk = done.chunk
     failed = _failed(done)
     if failed is not None:
-        return failed
+        return Short(failed)
     if chunk.speech_s < MIN_SPEECH_S:
         return None
     n = count_words(_text(done.segments), done.language)
     rate = n / chunk.speech_s
     if rate < SHORT_SHARE * expected:
-        return f"{rate:.2f}/s against {expected:.2f}/s expected"
+        return Short(f"{rate:.2f}/s against {expected:.2f}/s expected")
     last = _last_word(done.segments, chunk.offset)
     if last < chunk.speech_end - TAIL_S:
-        return f"last word at {last:.1f} s, speech until {chunk.speech_end:.1f} s"
+        return Short(f"last word at {last:.1f} s, speech until {chunk.speech_end:.1f} s", rest(chunk, last))
     return None
+
+
+def rest(chunk: Chunk, after: float) -> Chunk:
+    """The speech of ``chunk`` after ``after`` seconds (the window's time line)."""
+    cut = int(after * SAMPLE_RATE)
+    speech = tuple((max(s, cut), e) for s, e in chunk.speech if e > cut)  # not empty: cut < speech end
+    return Chunk(speech[0][0], chunk.end, speech)
 
 
 def _last_word(segments: Sequence[Any], default: float) -> float:
@@ -402,7 +432,7 @@ def segments(
         decoded = decode_batch(model, samples, batch, detect, home, kwargs)
         stats.chunks += len(batch)
         mine = {id(d): rate(d) for d in decoded if d.chunk.speech_s >= MIN_SPEECH_S}
-        short: dict[int, str] = {}
+        short: dict[int, Short] = {}
         for d in decoded:
             others = [
                 mine[id(e)] for e in decoded if e is not d and e.language == d.language and id(e) in mine
@@ -413,8 +443,8 @@ def segments(
                 short[id(d)] = why
             elif id(d) in mine:
                 rates[d.language].append(mine[id(d)])
-        mended = _mend([d for d in decoded if id(d) in short], model, samples, detect, home, kwargs,
-                       batch_size, redecode, rates, stats)  # fmt: skip
+        todo = [(d, short[id(d)]) for d in decoded if id(d) in short]
+        mended = _mend(todo, model, samples, detect, home, kwargs, batch_size, redecode, rates, stats)
         for d in decoded:
             if id(d) not in short:
                 yield from d.segments
@@ -427,16 +457,16 @@ def segments(
             )
             logger.info(note)
             stats.details.append(note)
-            # A failed chunk takes the second decoding (a loop has more words); a short one
-            # the longer of the two.
-            if after > before or (_failed(d) is not None and again):
+            # A failed chunk takes the second decoding, even an empty one (a loop has more
+            # words; on music-like tones a loop was all there was); a short one the longer.
+            if after > before or _failed(d) is not None:
                 stats.redecoded_longer += after > before
                 segs = again
             yield from segs
 
 
 def _mend(
-    short: list[Decoded],
+    short: list[tuple[Decoded, Short]],
     model: Any,
     samples: np.ndarray,
     detect: Callable[[Any], list[Language]],
@@ -447,30 +477,45 @@ def _mend(
     rates: dict[str, list[float]],
     stats: BatchStats,
 ) -> dict[int, list[Any]]:
-    """The short chunks decoded again: their halves in a batch, then what is still short
-    (or has no halves) sequentially. Keyed by ``id`` of the short chunk's decoding."""
+    """The short chunks decoded again, keyed by ``id`` of the short chunk's decoding.
+
+    A chunk that only stopped early keeps its words and has the speech after them decoded
+    (``Short.rest``); any other is decoded again as its two halves. Rests and halves are
+    decoded in batches. A part still short is decoded sequentially; a chunk with a part
+    that loops, or without halves, is decoded again whole, sequentially.
+    """
     stats.short += len(short)
-    split = {id(d): halves(d.chunk, samples) for d in short}
+    split: dict[int, tuple[Chunk, ...] | None] = {
+        id(d): (why.rest,) if why.rest is not None else halves(d.chunk, samples) for d, why in short
+    }
     parts = [h for pair in split.values() if pair for h in pair]
     done: dict[Chunk, Decoded] = {}
     for k in range(0, len(parts), batch_size):
         again = decode_batch(model, samples, parts[k : k + batch_size], detect, home, kwargs)
         done.update((p.chunk, p) for p in again)
     out: dict[int, list[Any]] = {}
-    for d in short:
+    for d, why in short:
         pair = split[id(d)]
         if pair is None or any(h not in done for h in pair):
             out[id(d)] = _redecode(d, samples, redecode)
             continue
-        segs: list[Any] = []
-        whole = True
+        still = {h: is_short(done[h], _expected(done[h].language, rates[done[h].language][-2 * batch_size :]))
+                 for h in pair}  # fmt: skip
+        if any(_loops(done[h]) for h in pair):
+            # A part that loops is decoded again with the words around it: a tongue twister's
+            # rest looped in its batch, then decoded alone lost 16 points of CER.
+            logger.info("chunk %.1f-%.1f s: a part of it loops; decoded again whole", d.chunk.offset,
+                        d.chunk.end / SAMPLE_RATE)  # fmt: skip
+            out[id(d)] = _redecode(d, samples, redecode)
+            continue
+        segs: list[Any] = list(d.segments) if why.rest is not None else []
         for h in pair:
-            half = done[h]
-            if is_short(half, _expected(half.language, rates[half.language][-2 * batch_size :])) is None:
-                segs += half.segments
+            if still[h] is None:
+                segs += done[h].segments
             else:
-                whole = False
-                segs += _redecode(half, samples, redecode)
-        stats.split += whole
+                end = h.end / SAMPLE_RATE
+                logger.info("%.1f-%.1f s still short (%s); decoded sequentially", h.offset, end, still[h])
+                segs += _redecode(done[h], samples, redecode)
+        stats.split += all(w is None for w in still.values())
         out[id(d)] = segs
     return out
