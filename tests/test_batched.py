@@ -182,22 +182,39 @@ def test_batched_keeps_word_timings_inside_their_segments(batched_samples: dict[
             assert s.start <= s.words[0].start + 0.01 and s.words[-1].end <= s.end + 0.01
 
 
+def _stop_early(first_words: bool) -> Any:
+    """Whisper stopping early in a chunk, at the seam: the second chunk of the first batch
+    keeps only the first two words of its first segment (``first_words``), or only the
+    segments of its first 70 % (its words at the right rate, the rest of its speech missing)."""
+
+    def cut(victim: Decoded) -> Decoded:
+        if first_words:
+            first = victim.segments[0]
+            return replace(victim, segments=[replace(first, text=" ".join(first.text.split()[:2]),
+                                                     words=first.words[:2])])  # fmt: skip
+        stop = victim.chunk.offset + 0.7 * (victim.chunk.end / SR - victim.chunk.offset)
+        return replace(victim, segments=[s for s in victim.segments if s.end <= stop])
+
+    return cut
+
+
 @pytest.mark.e2e
+@pytest.mark.parametrize("first_words", [True, False], ids=["two-words-left", "stopped-early"])
 def test_a_chunk_that_came_back_short_is_decoded_again(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, first_words: bool
 ) -> None:
     real = batched.decode_batch
     cut: list[Chunk] = []
+    stop = _stop_early(first_words)
+
+    later: list[Chunk] = []  # what was decoded in batches after the cut
 
     def lose_a_chunk(*args: Any, **kwargs: Any) -> list[Decoded]:
         out = real(*args, **kwargs)
-        if not cut and len(out) > 2:
-            # Whisper stopping early: the chunk's decoding keeps only its first words.
-            victim = out[1]
-            first = victim.segments[0]
-            short = replace(first, text=" ".join(first.text.split()[:2]), words=first.words[:2])
-            out[1] = replace(victim, segments=[short])
-            cut.append(victim.chunk)
+        later.extend(d.chunk for d in out if cut)
+        if not cut and len(out) > 2 and len(out[1].segments) >= 3:
+            out[1] = stop(out[1])
+            cut.append(out[1].chunk)
         return out
 
     monkeypatch.setattr(batched, "decode_batch", lose_a_chunk)
@@ -206,7 +223,12 @@ def test_a_chunk_that_came_back_short_is_decoded_again(
     assert cut, "the seam was not reached"
     assert tr.settings["batched"]["short"] >= 1
     assert tr.settings["batched"]["redecoded_longer"] >= 1
-    assert any("came back short" in r.getMessage() for r in caplog.records)
+    said = [r.getMessage() for r in caplog.records]
+    assert any("came back short" in m for m in said)
+    if not first_words:  # only the speech after its last word was decoded again, in a batch
+        assert any("came back short (last word at" in m for m in said), said
+        assert tr.settings["batched"]["split"] >= 1
+        assert any(c.end == cut[0].end for c in later) and not any(c.start == cut[0].start for c in later)
     lo, hi = cut[0].offset, cut[0].end / SR
     inside = [s for s in tr.segments if lo - 0.5 <= s.start and s.end <= hi + 0.5]
     assert sum(len(s.text.split()) for s in inside) >= 0.5 * batched.LANGUAGE_RATE["en"] * cut[0].speech_s
