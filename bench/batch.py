@@ -46,14 +46,15 @@ def inputs(folder: Path, copies: int) -> list[Path]:
 def run(
     paths: list[Path], workers: int, work: Path, extra: tuple[str, ...] = (), tag: str = ""
 ) -> float:
-    """Seconds of wall time for one ``memo batch`` over ``paths`` (``extra``: more options)."""
+    """Seconds of wall time for one ``memo batch`` over ``paths`` (``extra``: more options;
+    ``workers`` 0: the default count)."""
     from bench.raynodes import ENV
 
     memo = [sys.executable, "-m", "pipeline"]  # this checkout's code (run from ROOT)
     env = {**os.environ, **ENV, "HF_HUB_OFFLINE": "1", "XDG_CONFIG_HOME": str(work / "cfg")}
     tag = tag or f"{workers}{''.join(extra)}"
     cmd = [*memo, "batch", *map(str, paths), "-o", str(work / f"out{tag}"), *extra]
-    cmd += ["--db", str(work / f"runs{tag}.sqlite"), "--workers", str(workers)]
+    cmd += ["--db", str(work / f"runs{tag}.sqlite")] + (["--workers", str(workers)] if workers else [])
     started = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
     return time.perf_counter() - started

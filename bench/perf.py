@@ -12,7 +12,7 @@ process. Meeting audio is built at run time in /tmp from ``../shared/corpus/conv
 3. memory     peak RSS transcribing 10 min and 2 h
 4. start-up   ``memo --help``, ``memo notes`` and ``memo draft`` on a small transcript
 5. notes      segments per second of the notes stage (``bench/notes.py``)
-6. batch      audio hours per hour with 1 and 2 workers (``memo batch``)
+6. batch      audio hours per hour, one worker with every core against the default (``memo batch``)
 """
 
 from __future__ import annotations
@@ -243,22 +243,33 @@ def notes_speed() -> None:
 
 
 def batch_speed() -> None:
-    """Item 6: ``memo batch`` throughput on ten sample recordings, sequential and batched
-    decoding side by side (A B, B A; one worker, then two with batched decoding)."""
-    from bench.batch import throughput
+    """Item 6: ``memo batch`` throughput on ten sample recordings: one worker with every core
+    and sequential decoding (the default when the target was set), against the default now
+    (one single-threaded worker per core) with sequential and with batched decoding."""
+    from bench.batch import inputs, run
+    from pipeline.runs.batch import probe_duration
 
     print("\n== 6. batch: memo batch on 10 sample recordings (bench/batch.py)")
-    rates: dict[str, list[float]] = {"sequential": [], "batched": []}
-    for order in (("sequential", "batched"), ("batched", "sequential")):
-        for name in order:
-            extra = ("--sequential",) if name == "sequential" else ()
-            rates[name].append(throughput(copies=5, workers=(1,), extra=extra)[1])
-    seq, bat = median(rates["sequential"]), median(rates["batched"])
+    cores = str(os.cpu_count() or 1)
+    configs = {  # name: (workers, options); 0 workers is the default count
+        f"1 worker x {cores} threads, sequential": (1, ("--threads", cores, "--sequential")),
+        "default workers, sequential": (0, ("--sequential",)),
+        "default workers, batched": (0, ("--batched",)),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "in").mkdir()
+        paths = inputs(work / "in", 5)
+        audio_s = sum(probe_duration(p) for p in paths)
+        rates = {}
+        for k, (name, (workers, extra)) in enumerate(configs.items()):
+            rates[name] = audio_s / run(paths, workers, work, extra, tag=str(k))
+            print(f"  {name:<36} {rates[name]:5.1f} audio hours per hour", flush=True)
+    base, *_ = rates.values()
     load = os.getloadavg()[0]
-    _row("6 batch", f"1 worker: sequential {seq:.1f}, batched {bat:.1f} audio hours per hour "
-         f"(x{bat / seq:.2f}; load {load:.1f})", ">= 2 x sequential", bat >= 2 * seq)  # fmt: skip
-    for workers, rate_ in throughput(copies=5, workers=(2,)).items():
-        _row("6 batch", f"{workers} workers, batched: {rate_:.1f} audio hours per hour", "-", None)
+    for name, rate_ in list(rates.items())[1:]:
+        figure = f"{name}: {rate_:.1f} against {base:.1f} audio h/h (x{rate_ / base:.2f}; load {load:.1f})"
+        _row("6 batch", figure, ">= 2 x", rate_ >= 2 * base)
 
 
 def main(argv: list[str] | None = None) -> int:
