@@ -30,7 +30,7 @@ def _check(name: SchemaName) -> Callable[[Any], Any]:
 
     It says only whether data is valid, in 6 ms (import and compile) where importing
     jsonschema takes 60 ms (it loads every draft's meta-schema), a tenth of the time ``memo
-    draft`` takes to start on a transcript; ``problems`` then says what is wrong. It
+    draft`` takes to start on a transcript; jsonschema then says what is wrong. It
     implements draft 7, whose keywords these schemas use with the same meaning (a test
     checks both agree on the samples and on broken copies of them).
     """
@@ -53,7 +53,15 @@ def is_valid(data: Any, name: SchemaName) -> bool:
 
 
 def problems(data: Any, name: SchemaName) -> list[str]:
-    """Every way ``data`` breaks the contract, as short readable lines (empty when valid)."""
+    """Every way ``data`` breaks the contract, as short readable lines (empty when valid).
+
+    Valid data is recognised by the compiled check (``is_valid``); jsonschema is imported
+    only to describe what is wrong."""
+    return [] if is_valid(data, name) else _described(data, name)
+
+
+def _described(data: Any, name: SchemaName) -> list[str]:
+    """What jsonschema finds wrong with ``data``, one readable line each."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema(name))
@@ -135,7 +143,7 @@ def load_transcript(path: Path) -> Transcript:
     impossible = time_problem(data)
     if impossible:
         raise InputError(f"{path}: {impossible}; fix the times or transcribe the recording again")
-    bad = [] if is_valid(data, "transcript") else problems(data, "transcript")
+    bad = problems(data, "transcript")
     if bad:
         more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
         raise InputError(f"{path}: not a meeting transcript: {bad[0]}{more}")
