@@ -104,7 +104,7 @@ def _fresh(which: str, seed: int) -> Any:
     """
     import ctranslate2
 
-    from pipeline.asr.transcribe import get_model, reset_models
+    from pipeline.asr.transcribe import model_for, reset_models
 
     ctranslate2.set_random_seed(seed)
     _fallback_seen().seen = False
@@ -115,16 +115,16 @@ def _fresh(which: str, seed: int) -> Any:
     if _sampled["memo"]:
         reset_models()
     d = _options([])
-    return get_model(d.model, d.device, d.compute_type, d.cpu_threads)
+    return model_for(d)
 
 
 def pipeline_run(path: Path, options: Any, seed: int = 0) -> tuple[str, list[Any], list[Any], float]:
     """(text, kept segments, removed, seconds); no speech gives empty text."""
-    from pipeline.asr.transcribe import get_model, transcribe
+    from pipeline.asr.transcribe import model_for, transcribe
     from pipeline.errors import NoSpeechError
 
     _fresh("memo", seed)
-    get_model(options.model, options.device, options.compute_type, options.cpu_threads)
+    model_for(options)
     t0 = time.perf_counter()
     try:
         tr = transcribe(path, options)

@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
             asr.reset_models()
             ctranslate2.set_random_seed(0)
             options = asr.TranscribeOptions(cpu_threads=2, language=lang, batch_size=batch_size)
-            asr.get_model(options.model, options.device, options.compute_type, options.cpu_threads)
+            asr.model_for(options)
             t0 = time.perf_counter()
             tr = asr.transcribe(mp3, options)
             wall = time.perf_counter() - t0

@@ -64,14 +64,14 @@ def _cpu() -> float:
 
 def overhead(rounds: int) -> None:
     """Item 1: the pipeline (decode, windows, filters, script) against raw, same settings."""
-    from pipeline.asr.transcribe import TranscribeOptions, _decode_kwargs, get_model, transcribe
+    from pipeline.asr.transcribe import TranscribeOptions, _decode_kwargs, model_for, transcribe
 
     print("\n== 1. overhead: memo transcribe / raw faster-whisper, identical settings (A B A B)")
     opts = TranscribeOptions(language="en", cpu_threads=2)
     kwargs = _decode_kwargs(opts, "en")
     # The same loaded model for both, so the ratio is the pipeline's own cost (decoding,
     # windows, filters, script); the order alternates (A B, B A, ...) against drift.
-    model = get_model(opts.model, opts.device, opts.compute_type, opts.cpu_threads)
+    model = model_for(opts)
     for minutes in (3, 10):
         path = meeting_excerpt(minutes * 60)
         ratios, cpu_ratios, raw_t, memo_t = [], [], [], []
@@ -114,11 +114,11 @@ def _meeting_run(path: Path, opts: Any) -> dict[str, Any]:
     """One seeded run on a fresh model (loading not timed): wall, CPU, words, load."""
     import ctranslate2
 
-    from pipeline.asr.transcribe import get_model, reset_models, transcribe
+    from pipeline.asr.transcribe import model_for, reset_models, transcribe
 
     reset_models()
     ctranslate2.set_random_seed(0)  # the sampling fallback draws the same in every run
-    get_model(opts.model, opts.device, opts.compute_type, opts.cpu_threads)
+    model_for(opts)
     load = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), _cpu()
     tr = transcribe(path, opts)

@@ -12,7 +12,9 @@ import collections
 import itertools
 import json
 import logging
+import os
 import re
+import threading
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -182,6 +184,16 @@ def test_batched_keeps_word_timings_inside_their_segments(batched_samples: dict[
             assert s.start <= s.words[0].start + 0.01 and s.words[-1].end <= s.end + 0.01
 
 
+@pytest.mark.e2e
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one worker either way")
+def test_two_workers_write_what_one_writes(batched_samples: dict[str, Any]) -> None:
+    from pipeline.asr.transcribe import TranscribeOptions, decode_workers
+
+    assert decode_workers(TranscribeOptions(batch_size=8)) == 2
+    alone = _transcribe("en-meeting", cpu_threads=1)  # one worker of one thread
+    assert [s.text for s in alone.segments] == [s.text for s in batched_samples["en-meeting"].segments]
+
+
 def _stop_early(first_words: bool) -> Any:
     """Whisper stopping early in a chunk, at the seam: the second chunk of the first batch
     keeps only the first two words of its first segment (``first_words``), or only the
@@ -208,13 +220,15 @@ def test_a_chunk_that_came_back_short_is_decoded_again(
     stop = _stop_early(first_words)
 
     later: list[Chunk] = []  # what was decoded in batches after the cut
+    lock = threading.Lock()  # parts of a batch are decoded by two workers at once
 
     def lose_a_chunk(*args: Any, **kwargs: Any) -> list[Decoded]:
         out = real(*args, **kwargs)
-        later.extend(d.chunk for d in out if cut)
-        if not cut and len(out) > 2 and len(out[1].segments) >= 3:
-            out[1] = stop(out[1])
-            cut.append(out[1].chunk)
+        with lock:
+            later.extend(d.chunk for d in out if cut)
+            if not cut and len(out) > 2 and len(out[1].segments) >= 3:
+                out[1] = stop(out[1])
+                cut.append(out[1].chunk)
         return out
 
     monkeypatch.setattr(batched, "decode_batch", lose_a_chunk)
@@ -347,3 +361,81 @@ def test_a_short_chunk_under_halve_s_is_decoded_again_whole(monkeypatch: pytest.
     done = Decoded(_chunk(0, small), "en", [_seg(0.2, small - 0.2, "only three words")])
     batches, sequential, _segs, _stats = _mend(done, _said, monkeypatch)
     assert batches == [] and sequential[0] == (0.0, int(small * SR))
+
+
+# -- workers decoding side by side (the model replaced at its seam) ------------------------------
+
+
+def test_workers_decoding_a_batch_is_per_core_on_a_cpu_and_batched_only() -> None:
+    from pipeline.asr.transcribe import TranscribeOptions, decode_workers
+
+    assert decode_workers(TranscribeOptions(batch_size=8, cpu_threads=2)) == 2
+    assert decode_workers(TranscribeOptions(batch_size=8, cpu_threads=1)) == 1
+    assert decode_workers(TranscribeOptions(batch_size=0, cpu_threads=2)) == 1  # sequential
+    assert decode_workers(TranscribeOptions(batch_size=8, cpu_threads=2, device="cuda")) == 1
+
+
+def _together(n: int) -> threading.Barrier:
+    """Passed only when ``n`` threads wait on it at once; a lone one breaks it after 10 s."""
+    return threading.Barrier(n, timeout=10)
+
+
+def test_a_batch_is_shared_among_workers_that_decode_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    meet = _together(2)
+    parts: list[list[Chunk]] = []
+
+    def decode_batch(model: Any, samples: Any, part: Any, *rest: Any) -> list[Decoded]:
+        parts.append(list(part))
+        meet.wait()  # raises BrokenBarrierError unless the other part is being decoded too
+        return [_said(c) for c in part]
+
+    monkeypatch.setattr(batched, "decode_batch", decode_batch)
+    batch = [_chunk(10 * i, 10 * i + 9) for i in range(7)]
+    done = batched._decode(None, np.zeros(0), batch, None, "en", {}, workers=2)  # type: ignore[arg-type]
+    assert [d.chunk for d in done] == batch  # in order
+    assert sorted(len(p) for p in parts) == [3, 4]
+
+
+def test_one_worker_decodes_a_batch_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    parts: list[int] = []
+    monkeypatch.setattr(batched, "decode_batch", lambda m, s, part, *r: parts.append(len(part)) or [])
+    batched._decode(None, np.zeros(0), [_chunk(0, 9)] * 5, None, "en", {}, workers=1)  # type: ignore[arg-type]
+    assert parts == [5]
+
+
+def test_sequential_re_decodes_run_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    meet = _together(2)
+    small = batched.HALVE_S - 2  # decoded again whole, sequentially
+
+    def redecode(audio: np.ndarray, at: float) -> list[Any]:
+        meet.wait()  # both short chunks are being decoded again at once
+        return [_seg(at + 0.1, at + len(audio) / SR - 0.1, _words(int(2.5 * len(audio) / SR)))]
+
+    monkeypatch.setattr(batched, "decode_batch", lambda *a: [])
+    short = [Decoded(_chunk(t, t + small), "en", [_seg(t + 0.2, t + 1, "two words")]) for t in (0, 20)]
+    todo = [(d, is_short(d, expected=2.5)) for d in short]
+    samples = np.zeros(30 * SR, np.float32)
+    rates: dict[str, list[float]] = {"en": [], "zh": []}
+    out = batched._mend(todo, None, samples, None, "en", {}, 8, redecode, rates, batched.BatchStats(), 2)  # type: ignore[arg-type]
+    for d in short:  # each chunk got its own re-decoding
+        assert out[id(d)][0].start == pytest.approx(d.chunk.offset + 0.1)
+
+
+def test_the_next_batch_is_decoded_while_this_one_is_mended() -> None:
+    second_done = threading.Event()
+    seen: list[int] = []
+
+    def decode(batch: Any) -> list[Decoded]:
+        seen.append(batch[0].start)
+        if len(seen) == 2:
+            second_done.set()
+        return [_said(c) for c in batch]
+
+    batches = [[_chunk(0, 9)], [_chunk(10, 19)], [_chunk(20, 29)]]
+    got = []
+    for batch, decoded in batched._ahead(batches, decode, overlap=True):
+        assert [d.chunk for d in decoded] == batch
+        if not got:  # still on the first batch: the second is decoded meanwhile
+            assert second_done.wait(10)
+        got.append([d.chunk for d in decoded])
+    assert got == batches

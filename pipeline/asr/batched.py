@@ -9,6 +9,10 @@ the words of a 10-minute meeting (faster-whisper #1179, #1351). Here:
   30 s window, so nothing is cut at a window's end), the pauses between them left out as
   faster-whisper's VAD filter does (the 10-minute meeting is 19 chunks, not 23, and each
   chunk costs an encoding); timestamps are mapped back (``Chunk.at``);
+- a batch is shared among ``workers`` CTranslate2 workers of one thread each, which decode
+  their parts at the same time (``_map``; CTranslate2 releases the GIL): on a small CPU a
+  second thread inside one decoding gains nothing, a second decoding beside it almost
+  doubles the speed; sequential re-decodes run side by side the same way;
 - each batch is encoded once; each chunk's language is zh or en, picked from that encoder
   output by the caller's detector, and chunks are decoded per language with that
   language's tokenizer (the word splitting of Chinese and English differs), with Whisper's
@@ -28,9 +32,10 @@ import logging
 import re
 import statistics
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from math import ceil
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -89,6 +94,9 @@ The sequential re-decode has no cap: it is sequential decoding exactly."""
 TOKEN_PAD = 10
 """Tokens allowed on top of ``TOKENS_PER_S`` (a short chunk's few words and timestamps)."""
 
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PUNCTUATION = ("\"'“¿([{-", "\"'.。,，!！?？:：”)]}、")
 """Marks merged into the next and the previous word (faster-whisper's defaults)."""
@@ -403,6 +411,51 @@ def decode_batch(
     return [d for d in out if d is not None]
 
 
+def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``fn`` over ``items``, in order, ``workers`` at a time (threads: the model's CTranslate2
+    workers decode side by side, the GIL released)."""
+    if workers <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(min(workers, len(items)), thread_name_prefix="memo-decode") as pool:
+        return list(pool.map(fn, items))
+
+
+def _decode(
+    model: Any,
+    samples: np.ndarray,
+    batch: Sequence[Chunk],
+    detect: Callable[[Any], list[Language]],
+    home: Language,
+    kwargs: dict[str, Any],
+    workers: int,
+) -> list[Decoded]:
+    """``batch`` decoded in ``workers`` contiguous parts at once (``decode_batch`` each)."""
+    size = ceil(len(batch) / max(1, workers))
+    parts = [batch[k : k + size] for k in range(0, len(batch), size)]
+    done = _map(lambda part: decode_batch(model, samples, part, detect, home, kwargs), parts, workers)
+    return [d for part in done for d in part]
+
+
+def _ahead(
+    batches: Sequence[Sequence[Chunk]], decode: Callable[[Sequence[Chunk]], list[Decoded]], overlap: bool
+) -> Iterator[tuple[Sequence[Chunk], list[Decoded]]]:
+    """Each batch with its decoding. With ``overlap``, every batch is queued for decoding at
+    once (one after the other, in the background) while the caller mends the ones already
+    done, so no worker waits beside a long sequential re-decode (a looping chunk's
+    temperature fallback took 8 s of the 10-minute meeting's 33)."""
+    if not overlap:
+        yield from ((b, decode(b)) for b in batches)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="memo-ahead") as pool:
+        pending = [pool.submit(decode, b) for b in batches]
+        try:
+            for batch, decoded in zip(batches, pending, strict=True):
+                yield batch, decoded.result()
+        finally:
+            for later in pending:  # the caller stopped early (an error): decode no more
+                later.cancel()
+
+
 def segments(
     model: Any,
     samples: np.ndarray,
@@ -413,12 +466,14 @@ def segments(
     redecode: Callable[[np.ndarray, float], list[Any]],
     stats: BatchStats,
     chunk_s: float = CHUNK_S,
+    workers: int = 1,
 ) -> Iterator[Any]:
     """faster-whisper segments of one window, decoded ``batch_size`` chunks at a time.
 
     Args:
         redecode: sequential decoding of a chunk's audio (segments offset by its start, s).
         stats: counts what happened (chunks, short chunks, re-decodes that found more).
+        workers: decodings run at once: the model's CTranslate2 workers (``num_workers``).
     """
     vad = kwargs["vad_parameters"]
     found = chunks(samples, vad, chunk_s)
@@ -427,9 +482,11 @@ def segments(
     def rate(d: Decoded) -> float:
         return count_words(_text(d.segments), d.language) / max(d.chunk.speech_s, 1e-3)
 
-    for k in range(0, len(found), batch_size):
-        batch = found[k : k + batch_size]
-        decoded = decode_batch(model, samples, batch, detect, home, kwargs)
+    for batch, decoded in _ahead(
+        [found[k : k + batch_size] for k in range(0, len(found), batch_size)],
+        lambda batch: _decode(model, samples, batch, detect, home, kwargs, workers),
+        workers > 1,
+    ):
         stats.chunks += len(batch)
         mine = {id(d): rate(d) for d in decoded if d.chunk.speech_s >= MIN_SPEECH_S}
         short: dict[int, Short] = {}
@@ -444,7 +501,9 @@ def segments(
             elif id(d) in mine:
                 rates[d.language].append(mine[id(d)])
         todo = [(d, short[id(d)]) for d in decoded if id(d) in short]
-        mended = _mend(todo, model, samples, detect, home, kwargs, batch_size, redecode, rates, stats)
+        mended = _mend(
+            todo, model, samples, detect, home, kwargs, batch_size, redecode, rates, stats, workers
+        )
         for d in decoded:
             if id(d) not in short:
                 yield from d.segments
@@ -476,13 +535,15 @@ def _mend(
     redecode: Callable[[np.ndarray, float], list[Any]],
     rates: dict[str, list[float]],
     stats: BatchStats,
+    workers: int = 1,
 ) -> dict[int, list[Any]]:
     """The short chunks decoded again, keyed by ``id`` of the short chunk's decoding.
 
     A chunk that only stopped early keeps its words and has the speech after them decoded
     (``Short.rest``); any other is decoded again as its two halves. Rests and halves are
     decoded in batches. A part still short is decoded sequentially; a chunk with a part
-    that loops, or without halves, is decoded again whole, sequentially.
+    that loops, or without halves, is decoded again whole, sequentially. The sequential
+    re-decodes run ``workers`` at a time.
     """
     stats.short += len(short)
     split: dict[int, tuple[Chunk, ...] | None] = {
@@ -491,13 +552,15 @@ def _mend(
     parts = [h for pair in split.values() if pair for h in pair]
     done: dict[Chunk, Decoded] = {}
     for k in range(0, len(parts), batch_size):
-        again = decode_batch(model, samples, parts[k : k + batch_size], detect, home, kwargs)
+        again = _decode(model, samples, parts[k : k + batch_size], detect, home, kwargs, workers)
         done.update((p.chunk, p) for p in again)
-    out: dict[int, list[Any]] = {}
+    # Each short chunk's segments in order: a list is kept as it is; a Decoded is decoded
+    # again sequentially, all of them together below.
+    plans: dict[int, list[list[Any] | Decoded]] = {}
     for d, why in short:
         pair = split[id(d)]
         if pair is None or any(h not in done for h in pair):
-            out[id(d)] = _redecode(d, samples, redecode)
+            plans[id(d)] = [d]
             continue
         still = {h: is_short(done[h], _expected(done[h].language, rates[done[h].language][-2 * batch_size :]))
                  for h in pair}  # fmt: skip
@@ -506,16 +569,22 @@ def _mend(
             # rest looped in its batch, then decoded alone lost 16 points of CER.
             logger.info("chunk %.1f-%.1f s: a part of it loops; decoded again whole", d.chunk.offset,
                         d.chunk.end / SAMPLE_RATE)  # fmt: skip
-            out[id(d)] = _redecode(d, samples, redecode)
+            plans[id(d)] = [d]
             continue
-        segs: list[Any] = list(d.segments) if why.rest is not None else []
+        pieces: list[list[Any] | Decoded] = [list(d.segments)] if why.rest is not None else []
         for h in pair:
             if still[h] is None:
-                segs += done[h].segments
+                pieces.append(list(done[h].segments))
             else:
                 end = h.end / SAMPLE_RATE
                 logger.info("%.1f-%.1f s still short (%s); decoded sequentially", h.offset, end, still[h])
-                segs += _redecode(done[h], samples, redecode)
+                pieces.append(done[h])
         stats.split += all(w is None for w in still.values())
-        out[id(d)] = segs
-    return out
+        plans[id(d)] = pieces
+    jobs = [p for pieces in plans.values() for p in pieces if isinstance(p, Decoded)]
+    redone = _map(lambda job: _redecode(job, samples, redecode), jobs, workers)
+    found = {id(job): segs for job, segs in zip(jobs, redone, strict=True)}
+    return {
+        key: [s for p in pieces for s in (found[id(p)] if isinstance(p, Decoded) else p)]
+        for key, pieces in plans.items()
+    }

@@ -38,7 +38,7 @@ from . import holes as holes_mod
 from . import pauses as pauses_mod
 from .filters import clean_segment, trim_overlaps
 from .model_store import resolve_model
-from .options import BATCH_SIZE, Progress, TranscribeOptions  # noqa: F401 (re-exported)
+from .options import BATCH_SIZE, DECODE_WORKERS, Progress, TranscribeOptions  # noqa: F401 (re-exported)
 from .postprocess import finish
 from .resegment import resegment
 
@@ -69,21 +69,42 @@ filters catch invented text instead (no text on silence, noise, music or meeting
 
 
 @functools.lru_cache(maxsize=2)
-def get_model(model: str, device: str, compute_type: str, cpu_threads: int) -> Any:
-    """Load a Whisper model once per process (keyed by its settings)."""
+def get_model(model: str, device: str, compute_type: str, cpu_threads: int, workers: int = 1) -> Any:
+    """Load a Whisper model once per process (keyed by its settings).
+
+    Args:
+        cpu_threads: threads in all (0: every core), shared among the ``workers``.
+        workers: CTranslate2 workers (``num_workers``), decodings that can run at once.
+    """
     from faster_whisper import WhisperModel
 
     path = resolve_model(model)
     threads = cpu_threads or os.cpu_count() or 1
     try:
         return WhisperModel(
-            path, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
-        )
+            path, device=device, compute_type=compute_type, cpu_threads=max(1, threads // workers),
+            num_workers=workers, local_files_only=True,
+        )  # fmt: skip
     except Exception as e:  # faster-whisper raises plain Exceptions from huggingface_hub
         raise ModelError(
             f"cannot load model {model!r} ({type(e).__name__}); offline, only the embedded model "
             "'base', a model directory, or a size name already in the local cache can be used"
         ) from e
+
+
+def decode_workers(options: TranscribeOptions) -> int:
+    """Decodings run at once: batched decoding on a CPU shares its threads among up to
+    ``DECODE_WORKERS`` workers; sequential decoding (one decoding after the other) has one."""
+    if options.batch_size <= 0 or options.device != "cpu":
+        return 1
+    return max(1, min(DECODE_WORKERS, options.cpu_threads or os.cpu_count() or 1))
+
+
+def model_for(options: TranscribeOptions) -> Any:
+    """The Whisper model ``options`` decode with, loaded once per process."""
+    return get_model(
+        options.model, options.device, options.compute_type, options.cpu_threads, decode_workers(options)
+    )
 
 
 def reset_models() -> None:
@@ -260,6 +281,7 @@ def _window_segments(
         raw = batched_mod.segments(
             model, samples, detect, language, _decode_kwargs(options, language), options.batch_size,
             redecode, stats if stats is not None else batched_mod.BatchStats(), options.chunk_s,
+            decode_workers(options),
         )  # fmt: skip
     else:
         raw = _sequential(model, samples, options, language)
@@ -391,7 +413,7 @@ def _stream_segments(
 
     A window that is digital silence never reaches the model (nothing can be heard in it).
     """
-    model = get_model(options.model, options.device, options.compute_type, options.cpu_threads)
+    model = model_for(options)
     state.language = options.language
     next_id = 0
     for offset, samples, last in audio_mod.windows(path, audio_mod.WINDOW_S):

@@ -137,10 +137,10 @@ class Drafter:
         logging.basicConfig(level=logging.WARNING)
         self.store = Store(store_url)
         if preload is not None:
-            from ..asr.transcribe import get_model
+            from ..asr.transcribe import model_for
 
             t = preload.transcribe
-            get_model(t.model, t.device, t.compute_type, t.cpu_threads)
+            model_for(t)
 
     def pid(self) -> int:
         """This actor's process id (tests kill it)."""

@@ -134,10 +134,10 @@ def _observer(inbox: Path, events: queue.Queue[Path], polling: bool) -> Any:
 
 def preload(options: BatchOptions) -> None:
     """Load the speech model now, so the first recording is not slower and a bad model fails early."""
-    from ..asr.transcribe import get_model
+    from ..asr.transcribe import model_for
 
     t = options.draft.transcribe
-    get_model(t.model, t.device, t.compute_type, t.cpu_threads)
+    model_for(t)
 
 
 class Watcher:
