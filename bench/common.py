@@ -200,11 +200,19 @@ def long_recording(seconds: float) -> Path:
 
 
 def run_child(code: str, timeout: float = 7200) -> dict[str, Any]:
-    """Run Python code in a fresh process; it prints one JSON line last. Adds peak RSS (MB)."""
+    """Run Python code in a fresh process; it prints one JSON line last. Adds peak RSS (MB).
+
+    The peak is the process's own (``VmHWM``): ``ru_maxrss`` survives ``exec`` on Linux, so a
+    child of a bench that had grown to 1.5 GB reported 1.5 GB whatever it used itself."""
     wrapped = (
         "import json, resource, sys, time\n"
         f"{code}\n"
         "res['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "try:\n"
+        "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+        "    res['peak_rss_mb'] = int(hwm.split()[1]) / 1024\n"
+        "except OSError:\n"
+        "    pass\n"
         "print(json.dumps(res))\n"
     )
     proc = subprocess.run(
