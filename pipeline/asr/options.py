@@ -22,18 +22,19 @@ sees 30 s)."""
 
 BATCH_SIZE = 8
 """Chunks decoded at once with ``--batched``. Sequential stays the default: on the six rendered
-meetings with a reference (2 cores, a CPU with AMX) batched decoding took half the time (RTF
-0.070-0.082 against 0.136-0.140) but cost 1.1 points of English WER and 1.9 of Mandarin CER
-(README, Benchmarks: each chunk is decoded without the text before it, which sequential
-decoding conditions on). Decoding 16 at once gained 3 % on the 10-minute meeting."""
+meetings with a reference (2 cores, a CPU with AMX) batched decoding took about a third of the
+time (RTF 0.046-0.053 against 0.130-0.138) but cost 1.1 points of English WER and 1.9 of
+Mandarin CER (README, Benchmarks: each chunk is decoded without the text before it, which
+sequential decoding conditions on). Decoding 12 or 16 at once gained nothing measurable."""
 
 DECODE_WORKERS = 2
 """CTranslate2 workers of batched decoding on a CPU, each with ``cpu_threads / workers``
-threads, decoding parts of a batch side by side. On 2 cores a batch of 8 chunks took 7.2 s to
-generate with one worker of two threads or of one (the second thread gained nothing) and
-4.3 s as two workers of 4 chunks each; the 10-minute meeting went from RTF 0.080 to 0.058,
-the same words. Sequential decoding keeps one worker with every thread (its decodings
-depend on each other)."""
+threads, decoding the halves of a batch, the sequential re-decodes and the next batch side
+by side. On 2 cores a batch of 8 chunks took 7.2 s to generate with one worker of two threads
+or of one (the second thread gained nothing) and 4.3 s as two workers of 4 chunks each; the
+10-minute meeting went from RTF 0.082 to 0.046-0.050, the same words, peak memory 1068 ->
+1185 MB (glibc's per-thread heaps; 989 MB with ``MALLOC_ARENA_MAX=2``). Sequential decoding
+keeps one worker with every thread: its windows depend on each other."""
 
 
 @dataclass(frozen=True)
