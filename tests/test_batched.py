@@ -380,26 +380,24 @@ def _together(n: int) -> threading.Barrier:
     return threading.Barrier(n, timeout=10)
 
 
-def test_a_batch_is_shared_among_workers_that_decode_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_is_shared_among_workers_that_decode_at_once() -> None:
     meet = _together(2)
     parts: list[list[Chunk]] = []
 
-    def decode_batch(model: Any, samples: Any, part: Any, *rest: Any) -> list[Decoded]:
+    def decode(part: Any) -> list[Decoded]:
         parts.append(list(part))
         meet.wait()  # raises BrokenBarrierError unless the other part is being decoded too
         return [_said(c) for c in part]
 
-    monkeypatch.setattr(batched, "decode_batch", decode_batch)
     batch = [_chunk(10 * i, 10 * i + 9) for i in range(7)]
-    done = batched._decode(None, np.zeros(0), batch, None, "en", {}, workers=2)  # type: ignore[arg-type]
+    done = batched._decode(batch, decode, workers=2)
     assert [d.chunk for d in done] == batch  # in order
     assert sorted(len(p) for p in parts) == [3, 4]
 
 
-def test_one_worker_decodes_a_batch_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_worker_decodes_a_batch_whole() -> None:
     parts: list[int] = []
-    monkeypatch.setattr(batched, "decode_batch", lambda m, s, part, *r: parts.append(len(part)) or [])
-    batched._decode(None, np.zeros(0), [_chunk(0, 9)] * 5, None, "en", {}, workers=1)  # type: ignore[arg-type]
+    batched._decode([_chunk(0, 9)] * 5, lambda part: parts.append(len(part)) or [], workers=1)
     assert parts == [5]
 
 

@@ -421,19 +421,12 @@ def _map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
 
 
 def _decode(
-    model: Any,
-    samples: np.ndarray,
-    batch: Sequence[Chunk],
-    detect: Callable[[Any], list[Language]],
-    home: Language,
-    kwargs: dict[str, Any],
-    workers: int,
+    batch: Sequence[Chunk], decode: Callable[[Sequence[Chunk]], list[Decoded]], workers: int
 ) -> list[Decoded]:
-    """``batch`` decoded in ``workers`` contiguous parts at once (``decode_batch`` each)."""
+    """``batch`` decoded in ``workers`` contiguous parts at once (``decode`` each)."""
     size = ceil(len(batch) / max(1, workers))
     parts = [batch[k : k + size] for k in range(0, len(batch), size)]
-    done = _map(lambda part: decode_batch(model, samples, part, detect, home, kwargs), parts, workers)
-    return [d for part in done for d in part]
+    return [d for part in _map(decode, parts, workers) for d in part]
 
 
 def _ahead(
@@ -482,9 +475,12 @@ def segments(
     def rate(d: Decoded) -> float:
         return count_words(_text(d.segments), d.language) / max(d.chunk.speech_s, 1e-3)
 
+    def decode(part: Sequence[Chunk]) -> list[Decoded]:
+        return decode_batch(model, samples, part, detect, home, kwargs)
+
     for batch, decoded in _ahead(
         [found[k : k + batch_size] for k in range(0, len(found), batch_size)],
-        lambda batch: _decode(model, samples, batch, detect, home, kwargs, workers),
+        lambda batch: _decode(batch, decode, workers),
         workers > 1,
     ):
         stats.chunks += len(batch)
@@ -551,8 +547,11 @@ def _mend(
     }
     parts = [h for pair in split.values() if pair for h in pair]
     done: dict[Chunk, Decoded] = {}
+    def decode(part: Sequence[Chunk]) -> list[Decoded]:
+        return decode_batch(model, samples, part, detect, home, kwargs)
+
     for k in range(0, len(parts), batch_size):
-        again = _decode(model, samples, parts[k : k + batch_size], detect, home, kwargs, workers)
+        again = _decode(parts[k : k + batch_size], decode, workers)
         done.update((p.chunk, p) for p in again)
     # Each short chunk's segments in order: a list is kept as it is; a Decoded is decoded
     # again sequentially, all of them together below.
