@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.asr.audio import ffmpeg_exe
@@ -41,6 +43,19 @@ def inputs(folder: Path, copies: int) -> list[Path]:
             subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(sample), str(out)], check=True)
             paths.append(out)
     return paths
+
+
+@contextmanager
+def recordings(copies: int) -> Iterator[tuple[Path, list[Path], float]]:
+    """A work folder with the inputs (``inputs``) in it: (folder, recordings, seconds of audio);
+    the table's first line says how much."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "in").mkdir()
+        paths = inputs(work / "in", copies)
+        audio_s = sum(probe_duration(p) for p in paths)
+        print(f"{len(paths)} recordings, {audio_s / 60:.1f} min of audio, {os.cpu_count()} CPU cores")
+        yield work, paths, audio_s
 
 
 def run(
@@ -65,12 +80,7 @@ def throughput(
 ) -> dict[int, float]:
     """Audio hours per hour of ``memo batch`` for each worker count (and print them)."""
     out: dict[int, float] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        (work / "in").mkdir()
-        paths = inputs(work / "in", copies)
-        audio_s = sum(probe_duration(p) for p in paths)
-        print(f"{len(paths)} recordings, {audio_s / 60:.1f} min of audio, {os.cpu_count()} CPU cores")
+    with recordings(copies) as (work, paths, audio_s):
         print(f"{'workers':>7}  {'wall s':>7}  {'audio h per hour':>16}")
         for n in workers:
             wall = run(paths, n, work, extra)
@@ -93,12 +103,7 @@ def ray_throughput(copies: int = 3) -> dict[str, float]:
         (f"Ray, 2 nodes x {half} CPUs, 2 actors", 2, ("--threads", str(half), "--ray", "NODES")),
     ]
     out: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        (work / "in").mkdir()
-        paths = inputs(work / "in", copies)
-        audio_s = sum(probe_duration(p) for p in paths)
-        print(f"{len(paths)} recordings, {audio_s / 60:.1f} min of audio, {cores} CPU cores")
+    with recordings(copies) as (work, paths, audio_s):
         print(f"| {'run':<34} | {'wall s':>7} | {'audio h per hour':>16} | {'Ray overhead':>12} |")
         print(f"|{'-' * 36}|{'-' * 9}|{'-' * 18}|{'-' * 14}|")
         for n, (name, workers, extra) in enumerate(configs):

@@ -246,8 +246,7 @@ def batch_speed() -> None:
     """Item 6: ``memo batch`` throughput on ten sample recordings: one worker with every core
     and sequential decoding (the default when the target was set), against the default now
     (one single-threaded worker per core) with sequential and with batched decoding."""
-    from bench.batch import inputs, run
-    from pipeline.runs.batch import probe_duration
+    from bench.batch import recordings, run
 
     print("\n== 6. batch: memo batch on 10 sample recordings (bench/batch.py)")
     cores = str(os.cpu_count() or 1)
@@ -256,11 +255,7 @@ def batch_speed() -> None:
         "default workers, sequential": (0, ("--sequential",)),
         "default workers, batched": (0, ("--batched",)),
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        (work / "in").mkdir()
-        paths = inputs(work / "in", 5)
-        audio_s = sum(probe_duration(p) for p in paths)
+    with recordings(5) as (work, paths, audio_s):
         rates = {}
         for k, (name, (workers, extra)) in enumerate(configs.items()):
             rates[name] = audio_s / run(paths, workers, work, extra, tag=str(k))

@@ -81,7 +81,7 @@ def get_model(model: str, device: str, compute_type: str, cpu_threads: int, work
     from faster_whisper import WhisperModel
 
     path = resolve_model(model)
-    threads = cpu_threads or os.cpu_count() or 1
+    threads = _threads(cpu_threads)
     try:
         return WhisperModel(
             path, device=device, compute_type=compute_type, cpu_threads=max(1, threads // workers),
@@ -94,12 +94,17 @@ def get_model(model: str, device: str, compute_type: str, cpu_threads: int, work
         ) from e
 
 
+def _threads(cpu_threads: int) -> int:
+    """The threads ``cpu_threads`` means (0: every core)."""
+    return cpu_threads or os.cpu_count() or 1
+
+
 def decode_workers(options: TranscribeOptions) -> int:
     """Decodings run at once: batched decoding on a CPU shares its threads among up to
     ``DECODE_WORKERS`` workers; sequential decoding (one decoding after the other) has one."""
     if options.batch_size <= 0 or options.device != "cpu":
         return 1
-    return max(1, min(DECODE_WORKERS, options.cpu_threads or os.cpu_count() or 1))
+    return min(DECODE_WORKERS, _threads(options.cpu_threads))
 
 
 def model_for(options: TranscribeOptions) -> Any:
