@@ -31,13 +31,16 @@ SR = batched.SAMPLE_RATE
 _UNITS = re.compile(r"[\u3400-\u9fff]|[a-z0-9']+")
 
 
-def _seg(start: float, end: float, text: str, logprob: float = -0.3, no_speech: float = 0.01) -> Any:
+def _seg(
+    start: float, end: float, text: str, logprob: float = -0.3, no_speech: float = 0.01, tokens: Any = ()
+) -> Any:
     words = text.split()
     step = (end - start) / max(len(words), 1)
     timed = [SimpleNamespace(start=start + i * step, end=start + (i + 1) * step) for i in range(len(words))]
     return SimpleNamespace(
-        start=start, end=end, text=text, words=timed, avg_logprob=logprob, no_speech_prob=no_speech
-    )
+        start=start, end=end, text=text, words=timed, avg_logprob=logprob, no_speech_prob=no_speech,
+        tokens=list(tokens),
+    )  # fmt: skip
 
 
 def _words(n: int) -> str:
@@ -437,3 +440,101 @@ def test_the_next_batch_is_decoded_while_this_one_is_mended() -> None:
             assert second_done.wait(10)
         got.append([d.chunk for d in decoded])
     assert got == batches
+
+
+# -- the text before a chunk (streams) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 8])
+def test_streams_put_each_chunk_in_the_batch_after_the_one_before_it(batch_size: int) -> None:
+    for n in range(30):
+        order = batched.streams(n, batch_size)
+        assert sorted(i for b in order for i in b) == list(range(n))
+        assert all(0 < len(b) <= batch_size for b in order)
+        assert len(order) == -(-n // batch_size)  # as many batches as consecutive chunks make
+        batch_of = {i: k for k, b in enumerate(order) for i in b}
+        first = [i for i in range(n) if i == 0 or batch_of[i - 1] != batch_of[i] - 1]
+        assert len(first) == min(batch_size, n)  # only a stream's first chunk has no text before it
+
+
+def _streamed(monkeypatch: pytest.MonkeyPatch, n: int, batch_size: int, conditioned: bool) -> tuple[Any, ...]:
+    """``batched.segments`` over ``n`` chunks of 9 s, decoded at the seam: each chunk's one
+    segment has its index as its token. Returns the segments, the batches decoded (indices)
+    and the decoding each chunk was given as the one before it (index or ``None``)."""
+    found = [_chunk(10 * i, 10 * i + 9) for i in range(n)]
+    monkeypatch.setattr(batched, "chunks", lambda *a: found)
+    batches: list[list[int]] = []
+    given: dict[int, int | None] = {}
+
+    def decode_batch(model: Any, samples: Any, part: Any, detect: Any, home: Any, kwargs: Any,
+                     previous: Any = None) -> list[Decoded]:  # fmt: skip
+        batches.append([found.index(c) for c in part])
+        out = []
+        for c, before in zip(part, previous or [None] * len(part), strict=True):
+            given[found.index(c)] = None if before is None else found.index(before.chunk)
+            words = _seg(c.offset + 0.2, c.offset + 8.8, _words(22), tokens=[found.index(c)])
+            out.append(Decoded(c, "en", [words]))
+        return out
+
+    monkeypatch.setattr(batched, "decode_batch", decode_batch)
+    kwargs = {"vad_parameters": {}, "condition_on_previous_text": conditioned}
+    samples = np.zeros(10 * n * SR, np.float32)
+    segs = list(batched.segments(None, samples, None, "en", kwargs, batch_size, None, batched.BatchStats()))  # type: ignore[arg-type]
+    return segs, batches, given
+
+
+def test_each_chunk_is_decoded_after_the_one_before_it_with_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    segs, batches, given = _streamed(monkeypatch, n=11, batch_size=4, conditioned=True)
+    assert [s.tokens for s in segs] == [[i] for i in range(11)]  # every chunk, in time order
+    assert len(batches) == 3 and all(len(b) <= 4 for b in batches)
+    assert all(before in (None, i - 1) for i, before in given.items())
+    assert sorted(i for i, before in given.items() if before is None) == [0, 3, 6, 9]  # streams' first
+
+
+def test_without_the_previous_text_chunks_are_decoded_in_order_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    segs, batches, given = _streamed(monkeypatch, n=11, batch_size=4, conditioned=False)
+    assert [s.tokens for s in segs] == [[i] for i in range(11)]
+    assert batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]]
+    assert set(given.values()) == {None}
+
+
+def test_a_chunk_is_not_given_the_text_of_a_failed_chunk_or_of_another_language() -> None:
+    said = Decoded(_chunk(0, 9), "en", [_seg(0.2, 8.8, _words(22), tokens=[7, 8])])
+    assert batched._context(said, "en") == [7, 8]
+    assert batched._context(said, "zh") == []
+    assert batched._context(None, "en") == []
+    failed = Decoded(_chunk(0, 9), "en", [_seg(0.2, 8.8, _words(22), logprob=-1.6, tokens=[7, 8])])
+    assert batched._context(failed, "en") == []
+
+
+@pytest.mark.e2e
+def test_chunks_after_others_are_decoded_with_their_text_and_keep_the_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline.asr.transcribe import TranscribeOptions, model_for
+
+    model = model_for(TranscribeOptions(batch_size=2))
+    prompts: list[list[list[int]]] = []
+    lock = threading.Lock()  # two workers decode at once
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def generate(self, features: Any, batch_prompts: Any, **kw: Any) -> Any:
+            with lock:
+                prompts.append([list(p) for p in batch_prompts])
+            return real.generate(features, batch_prompts, **kw)
+
+    real = model.model
+    monkeypatch.setattr(model, "model", Spy())
+    tr = _transcribe("en-meeting", batch_size=2)
+    sot_prev = model.hf_tokenizer.token_to_id("<|startofprev|>")
+    given = [p for call in prompts for p in call if p[0] == sot_prev]
+    assert len(given) >= tr.settings["batched"]["chunks"] // 2  # all but two streams' first chunks
+    sot = model.hf_tokenizer.token_to_id("<|startoftranscript|>")
+    for p in given:  # the text before, at most CONTEXT_TOKENS of it, then the task
+        assert 1 < p.index(sot) <= 1 + batched.CONTEXT_TOKENS
+    overall, per_turn = _recall(tr, "en-meeting")
+    assert overall >= 0.85
+    assert not [turn for turn, r in per_turn if r < 0.5]
