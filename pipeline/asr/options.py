@@ -22,10 +22,10 @@ sees 30 s)."""
 
 BATCH_SIZE = 8
 """Chunks decoded at once with ``--batched``. Sequential stays the default: on the six rendered
-meetings with a reference (2 cores, a CPU with AMX) batched decoding took about a third of the
-time (RTF 0.046-0.053 against 0.130-0.138) but cost 1.1 points of English WER and 1.9 of
-Mandarin CER (README, Benchmarks: each chunk is decoded without the text before it, which
-sequential decoding conditions on). Decoding 12 or 16 at once gained nothing measurable."""
+meetings with a reference (2 cores, a CPU with AMX) batched decoding took about 40 % of the
+time (RTF 0.057/0.062 against 0.145/0.156) but cost 0.74 points of English WER and 1.37 of
+Mandarin CER (README, Benchmarks; 1.1 and 1.9 before each chunk had the text of the chunk
+before it). Decoding 12 or 16 at once gained nothing measurable."""
 
 DECODE_WORKERS = 2
 """CTranslate2 workers of batched decoding on a CPU, each with ``cpu_threads / workers``
