@@ -494,6 +494,10 @@ def segments(
 ) -> Iterator[Any]:
     """faster-whisper segments of one window, decoded ``batch_size`` chunks at a time.
 
+    With ``condition_on_previous_text`` in ``kwargs`` the batches are ``streams`` and each
+    chunk has the text of the chunk before it; the segments still come in time order, a
+    chunk's as soon as every chunk before it is decoded and mended.
+
     Args:
         redecode: sequential decoding of a chunk's audio (segments offset by its start, s).
         stats: counts what happened (chunks, short chunks, re-decodes that found more).
@@ -514,6 +518,8 @@ def segments(
         return decode_batch(model, samples, part, detect, home, kwargs, before)
 
     def decode_all(batch: Sequence[Chunk]) -> list[Decoded]:
+        # batches are decoded one after the other (``_ahead``: in order, on one thread), so
+        # the chunks before this batch's are in ``known``, though perhaps not yet mended
         out = _decode(batch, decode, workers)
         known.update((index[d.chunk], d) for d in out)
         return out
