@@ -94,7 +94,7 @@ def test_a_decoding_that_reached_its_token_cap_failed() -> None:
     # The cap leaves room for the fastest speech measured (a tongue twister: 11 tokens a
     # second) and CTranslate2 stops at half its max_length.
     assert batched.token_cap(20, "zh") >= 20 * 11 and batched.token_cap(28, "en") >= 28 * 6
-    assert batched.max_length(batched.token_cap(14, "en")) < 448  # a half is capped below Whisper's limit
+    assert batched.max_length(batched.token_cap(14, "en"), 3) < 448  # a half is capped below Whisper's limit
 
 
 def test_a_chunk_is_its_speech_end_to_end_and_its_times_map_back() -> None:
@@ -538,3 +538,30 @@ def test_chunks_after_others_are_decoded_with_their_text_and_keep_the_words(
     overall, per_turn = _recall(tr, "en-meeting")
     assert overall >= 0.85
     assert not [turn for turn, r in per_turn if r < 0.5]
+
+
+@pytest.mark.e2e
+def test_a_short_chunk_after_a_long_text_is_decoded_whole() -> None:
+    """A prompt counts toward CTranslate2's ``max_length``: a short turn's token cap once
+    left no room after 64 tokens of previous text, and its decoding came back empty (a crash)."""
+    from faster_whisper.audio import decode_audio
+
+    from pipeline.asr.transcribe import TranscribeOptions, model_for
+
+    model = model_for(TranscribeOptions(batch_size=8))
+    samples = decode_audio(str(SAMPLES / "en-meeting.mp3"))
+    turns = json.loads((SAMPLES / "en-meeting.timeline.json").read_text("utf-8"))
+    turn = next(t for t in turns if t["start"] > 25 and 1.5 <= t["end"] - t["start"] <= 3)
+
+    def said(chunk: Chunk, previous: Decoded | None = None) -> Decoded:
+        kwargs = {"beam_size": 5, "word_timestamps": False}
+        (done,) = batched.decode_batch(model, samples, [chunk], lambda e: ["en"], "en", kwargs, [previous])
+        return done
+
+    before = said(_chunk(0, 25))
+    assert len(batched._context(before, "en")) > batched.CONTEXT_TOKENS  # a long text before
+    short = _chunk(turn["start"] - 0.2, turn["end"] + 0.2)
+    after = said(short, before)
+    assert not after.capped
+    words = set(_units(" ".join(s.text for s in after.segments)))
+    assert len(words & set(_units(turn["text"]))) >= 0.5 * len(set(_units(turn["text"])))

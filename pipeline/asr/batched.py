@@ -217,12 +217,15 @@ def halves(chunk: Chunk, samples: np.ndarray) -> tuple[Chunk, Chunk] | None:
     return Chunk(chunk.start, cut, ((start, cut),)), Chunk(cut, chunk.end, ((cut, end),))
 
 
-def max_length(cap: int) -> int:
-    """CTranslate2's ``max_length`` that stops a Whisper decoding after ``cap`` new tokens.
+def max_length(cap: int, prompt: int) -> int:
+    """CTranslate2's ``max_length`` that lets a Whisper decoding with a ``prompt`` tokens long
+    prompt take ``cap`` new tokens.
 
-    Its Whisper decoder generates at most ``max_length // 2`` new tokens whatever the prompt
-    (measured: 448 -> 224, 160 -> 80 with a 53-token prompt, 121 -> 60 with a 3-token one)."""
-    return 2 * cap
+    Its Whisper decoder generates at most ``max_length // 2`` new tokens (measured: 448 -> 224,
+    160 -> 80 with a 53-token prompt, 121 -> 60 with a 3-token one), and its prompt counts
+    toward ``max_length`` too: with a 44-token prompt 52 gave 9 new tokens, and with a prompt
+    of 54 or more none at all (no sequence: a crash before a short chunk had a previous text)."""
+    return max(2 * cap, prompt + cap)
 
 
 def token_cap(seconds: float, language: str) -> int:
@@ -382,18 +385,19 @@ def decode_batch(
         cap = token_cap(max(len(audio[i]) for i in idx) / SAMPLE_RATE, language)
         results = model.model.generate(
             part, prompts, beam_size=kwargs["beam_size"],
-            max_length=min(model.max_length, max_length(cap)),
+            max_length=min(model.max_length, max_length(cap, len(prompts[0]))),
             suppress_blank=True, suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
             return_scores=True, return_no_speech_prob=True,
         )  # fmt: skip
         segmented, sizes, capped = [], [], set()
         for i, result in zip(idx, results, strict=True):
-            tokens = result.sequences_ids[0]
+            # no sequence when the prompt left no room (a glossary of over 400 tokens): failed
+            tokens = result.sequences_ids[0] if result.sequences_ids else []
             duration = len(audio[i]) / SAMPLE_RATE
-            if len(tokens) >= token_cap(duration, language):
+            if not result.sequences_ids or len(tokens) >= token_cap(duration, language):
                 capped.add(i)
             sizes.append(int(ceil(duration) * model.frames_per_second))
-            logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+            logprob = (result.scores[0] if result.scores else 0.0) * len(tokens) / (len(tokens) + 1)
             # times relative to the chunk's packed audio (word times are offset by "seek");
             # mapped to the window's time line below
             segmented.append(
