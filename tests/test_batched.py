@@ -95,6 +95,9 @@ def test_a_decoding_that_reached_its_token_cap_failed() -> None:
     # second) and CTranslate2 stops at half its max_length.
     assert batched.token_cap(20, "zh") >= 20 * 11 and batched.token_cap(28, "en") >= 28 * 6
     assert batched.max_length(batched.token_cap(14, "en"), 3) < 448  # a half is capped below Whisper's limit
+    # the prompt counts toward max_length too: 64 tokens of previous text before a 2 s chunk
+    cap = batched.token_cap(2, "en")
+    assert min(batched.max_length(cap, 68) // 2, batched.max_length(cap, 68) - 68) >= cap
 
 
 def test_a_chunk_is_its_speech_end_to_end_and_its_times_map_back() -> None:
