@@ -397,7 +397,7 @@ def decode_batch(
             if not result.sequences_ids or len(tokens) >= token_cap(duration, language):
                 capped.add(i)
             sizes.append(int(ceil(duration) * model.frames_per_second))
-            logprob = (result.scores[0] if result.scores else 0.0) * len(tokens) / (len(tokens) + 1)
+            logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else 0.0
             # times relative to the chunk's packed audio (word times are offset by "seek");
             # mapped to the window's time line below
             segmented.append(
