@@ -304,14 +304,14 @@ def test_a_chunk_too_short_to_halve_is_decoded_again_whole() -> None:
 # -- mending a short chunk (the model replaced at its seam) -------------------------------------
 
 
-def _mend(done: Decoded, decoded_again: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+def _mend(done: Decoded, decoded_again: Any) -> tuple[Any, ...]:
     """``batched._mend`` of one short chunk: the parts it decoded in a batch (each given
     ``decoded_again(part)``), the sequential decodings it asked for (start s, samples), what it
     gave, and its stats."""
     batches: list[Chunk] = []
     sequential: list[tuple[float, int]] = []
 
-    def decode_batch(model: Any, samples: Any, parts: Any, *rest: Any) -> list[Decoded]:
+    def decode(parts: Any) -> list[Decoded]:
         batches.extend(parts)
         return [decoded_again(p) for p in parts]
 
@@ -319,13 +319,12 @@ def _mend(done: Decoded, decoded_again: Any, monkeypatch: pytest.MonkeyPatch) ->
         sequential.append((at, len(audio)))
         return [_seg(at + 0.1, at + len(audio) / SR - 0.1, _words(int(2.5 * len(audio) / SR)))]
 
-    monkeypatch.setattr(batched, "decode_batch", decode_batch)
     why = is_short(done, expected=2.5)
     assert why is not None
     stats = batched.BatchStats()
     samples = np.zeros(done.chunk.end, np.float32)
     rates: dict[str, list[float]] = {"en": [], "zh": []}
-    out = batched._mend([(done, why)], None, samples, None, "en", {}, 8, redecode, rates, stats)  # type: ignore[arg-type]
+    out = batched._mend([(done, why)], decode, samples, 8, redecode, rates, stats)
     return batches, sequential, out[id(done)], stats
 
 
@@ -335,37 +334,35 @@ def _said(part: Chunk) -> Decoded:
     return Decoded(part, "en", [_seg(part.offset + 0.1, part.end / SR - 0.2, words)])
 
 
-def test_a_chunk_that_stopped_early_keeps_its_words_and_only_the_rest_is_decoded_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_chunk_that_stopped_early_keeps_its_words_and_only_the_rest_is_decoded_again() -> None:
     done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(30))])
-    batches, sequential, segs, stats = _mend(done, _said, monkeypatch)
+    batches, sequential, segs, stats = _mend(done, _said)
     assert [(c.start, c.end) for c in batches] == [(12 * SR, 20 * SR)]
     assert sequential == []
     assert segs[0] is done.segments[0] and segs[1].start >= 12.0
     assert stats.split == 1
 
 
-def test_a_rest_still_short_is_decoded_sequentially_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rest_still_short_is_decoded_sequentially_alone() -> None:
     done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(30))])
-    _batches, sequential, segs, stats = _mend(done, lambda p: Decoded(p, "en", []), monkeypatch)
+    _batches, sequential, segs, stats = _mend(done, lambda p: Decoded(p, "en", []))
     assert sequential[0] == (12.0, 8 * SR)
     assert segs[0] is done.segments[0] and len(segs) >= 2
     assert stats.split == 0
 
 
-def test_a_chunk_with_a_part_that_loops_is_decoded_again_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_chunk_with_a_part_that_loops_is_decoded_again_whole() -> None:
     done = Decoded(_chunk(0, 20), "en", [_seg(0.2, 12.0, _words(30))])
     looping = lambda p: Decoded(p, "en", [_seg(p.offset, p.end / SR, "yeah " * 40)], capped=True)  # noqa: E731
-    _batches, sequential, segs, _stats = _mend(done, looping, monkeypatch)
+    _batches, sequential, segs, _stats = _mend(done, looping)
     assert sequential[0] == (0.0, 20 * SR)
     assert "yeah" not in " ".join(s.text for s in segs)
 
 
-def test_a_short_chunk_under_halve_s_is_decoded_again_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_short_chunk_under_halve_s_is_decoded_again_whole() -> None:
     small = batched.HALVE_S - 2
     done = Decoded(_chunk(0, small), "en", [_seg(0.2, small - 0.2, "only three words")])
-    batches, sequential, _segs, _stats = _mend(done, _said, monkeypatch)
+    batches, sequential, _segs, _stats = _mend(done, _said)
     assert batches == [] and sequential[0] == (0.0, int(small * SR))
 
 
@@ -407,7 +404,7 @@ def test_one_worker_decodes_a_batch_whole() -> None:
     assert parts == [5]
 
 
-def test_sequential_re_decodes_run_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sequential_re_decodes_run_side_by_side() -> None:
     meet = _together(2)
     small = batched.HALVE_S - 2  # decoded again whole, sequentially
 
@@ -415,12 +412,11 @@ def test_sequential_re_decodes_run_side_by_side(monkeypatch: pytest.MonkeyPatch)
         meet.wait()  # both short chunks are being decoded again at once
         return [_seg(at + 0.1, at + len(audio) / SR - 0.1, _words(int(2.5 * len(audio) / SR)))]
 
-    monkeypatch.setattr(batched, "decode_batch", lambda *a: [])
     short = [Decoded(_chunk(t, t + small), "en", [_seg(t + 0.2, t + 1, "two words")]) for t in (0, 20)]
     todo = [(d, is_short(d, expected=2.5)) for d in short]
     samples = np.zeros(30 * SR, np.float32)
     rates: dict[str, list[float]] = {"en": [], "zh": []}
-    out = batched._mend(todo, None, samples, None, "en", {}, 8, redecode, rates, batched.BatchStats(), 2)  # type: ignore[arg-type]
+    out = batched._mend(todo, lambda part: [], samples, 8, redecode, rates, batched.BatchStats(), 2)
     for d in short:  # each chunk got its own re-decoding
         assert out[id(d)][0].start == pytest.approx(d.chunk.offset + 0.1)
 

@@ -521,6 +521,9 @@ def segments(
         before = [known.get(index[c] - 1) if conditioned else None for c in part]
         return decode_batch(model, samples, part, detect, home, kwargs, before)
 
+    def plain(part: Sequence[Chunk]) -> list[Decoded]:  # rests and halves: no text before them
+        return decode_batch(model, samples, part, detect, home, kwargs)
+
     def decode_all(batch: Sequence[Chunk]) -> list[Decoded]:
         # batches are decoded one after the other (``_ahead``: in order, on one thread), so
         # the chunks before this batch's are in ``known``, though perhaps not yet mended
@@ -550,9 +553,7 @@ def segments(
             elif id(d) in mine:
                 rates[d.language].append(mine[id(d)])
         todo = [(d, short[id(d)]) for d in decoded if id(d) in short]
-        mended = _mend(
-            todo, model, samples, detect, home, kwargs, batch_size, redecode, rates, stats, workers
-        )
+        mended = _mend(todo, plain, samples, batch_size, redecode, rates, stats, workers)
         for d in decoded:
             ready[index[d.chunk]] = _chosen(d, short.get(id(d)), mended.get(id(d)), stats)
         # in time order: a chunk as soon as every chunk before it is decoded
@@ -602,11 +603,8 @@ def _chosen(d: Decoded, why: Short | None, again: list[Any] | None, stats: Batch
 
 def _mend(
     short: list[tuple[Decoded, Short]],
-    model: Any,
+    decode: Callable[[Sequence[Chunk]], list[Decoded]],
     samples: np.ndarray,
-    detect: Callable[[Any], list[Language]],
-    home: Language,
-    kwargs: dict[str, Any],
     batch_size: int,
     redecode: Callable[[np.ndarray, float], list[Any]],
     rates: dict[str, list[float]],
@@ -620,6 +618,9 @@ def _mend(
     decoded in batches. A part still short is decoded sequentially; a chunk with a part
     that loops, or without halves, is decoded again whole, sequentially. The sequential
     re-decodes run ``workers`` at a time.
+
+    Args:
+        decode: a batch of rests and halves decoded (``decode_batch``).
     """
     stats.short += len(short)
     split: dict[int, tuple[Chunk, ...] | None] = {
@@ -627,9 +628,6 @@ def _mend(
     }
     parts = [h for pair in split.values() if pair for h in pair]
     done: dict[Chunk, Decoded] = {}
-    def decode(part: Sequence[Chunk]) -> list[Decoded]:
-        return decode_batch(model, samples, part, detect, home, kwargs)
-
     for k in range(0, len(parts), batch_size):
         again = _decode(parts[k : k + batch_size], decode, workers)
         done.update((p.chunk, p) for p in again)
