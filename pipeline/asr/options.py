@@ -33,8 +33,9 @@ threads, decoding the halves of a batch, the sequential re-decodes and the next 
 by side. On 2 cores a batch of 8 chunks took 7.2 s to generate with one worker of two threads
 or of one (the second thread gained nothing) and 4.3 s as two workers of 4 chunks each; the
 10-minute meeting went from RTF 0.082 to 0.046-0.050, the same words, peak memory 1068 ->
-1185 MB (glibc's per-thread heaps; 989 MB with ``MALLOC_ARENA_MAX=2``). Sequential decoding
-keeps one worker with every thread: its windows depend on each other."""
+1185 MB (glibc's per-thread heaps; 968-1038 MB now that ``heaps.limit_arenas`` caps them at
+two). Sequential decoding keeps one worker with every thread: its windows depend on each
+other."""
 
 
 @dataclass(frozen=True)

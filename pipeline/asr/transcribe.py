@@ -39,6 +39,7 @@ from . import batched as batched_mod
 from . import holes as holes_mod
 from . import pauses as pauses_mod
 from .filters import clean_segment, trim_overlaps
+from .heaps import limit_arenas
 from .model_store import resolve_model
 from .options import BATCH_SIZE, DECODE_WORKERS, Progress, TranscribeOptions  # noqa: F401 (re-exported)
 from .postprocess import finish
@@ -82,6 +83,8 @@ def get_model(model: str, device: str, compute_type: str, cpu_threads: int, work
 
     path = resolve_model(model)
     threads = _threads(cpu_threads)
+    if workers > 1:
+        limit_arenas()  # before the workers' threads allocate: they share two heaps
     try:
         return WhisperModel(
             path, device=device, compute_type=compute_type, cpu_threads=max(1, threads // workers),
