@@ -31,6 +31,7 @@ MODEL_DIR = ROOT / "models" / "whisper-base-ct2"
 SR = 16_000
 TMP = Path(tempfile.gettempdir()) / "meeting-memo-bench"
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_RANGE = re.compile(r"(\d)\s*[-–~～]\s*(?=\d)")  # "15-20" is read 十五到二十
 
 
 @dataclass(frozen=True)
@@ -71,21 +72,35 @@ def _en_norm() -> Any:
     return EnglishTextNormalizer()
 
 
-def norm_zh(text: str) -> str:
-    """Simplified, without punctuation or spaces (the corpus convention)."""
-    return _NON_WORD.sub("", _t2s().convert(text))
+def norm_zh(text: str, numbers: bool = False) -> str:
+    """Simplified, without punctuation or spaces: the corpus convention
+    (``../shared/corpus/README.md``), so figures stay comparable.
+
+    With ``numbers``, Arabic numbers are also read out as characters (``cn2an``, a range as
+    到), as the English normalizer reads English ones and Chinese ASR scoring often does
+    (SpeechIO's cn_tn). Whisper writes a number in digits or in characters as the text before
+    it leads it ("95%" or 百分之九十五), and the meetings' scripts write characters: scored as
+    written, "95%" is six characters wrong.
+    """
+    simplified = _t2s().convert(text)
+    if numbers:
+        import cn2an
+
+        simplified = cn2an.transform(_RANGE.sub(r"\1到", simplified), "an2cn")
+    return _NON_WORD.sub("", simplified)
 
 
 def norm_en(text: str) -> str:
     return str(_en_norm()(text))
 
 
-def errors(ref: str, hyp: str, lang: str) -> tuple[int, int]:
-    """(edit operations, reference length) in characters (zh) or words (en)."""
+def errors(ref: str, hyp: str, lang: str, numbers: bool = False) -> tuple[int, int]:
+    """(edit operations, reference length) in characters (zh) or words (en); ``numbers``:
+    Mandarin numbers read out (``norm_zh``; English ones always are)."""
     import jiwer
 
     if lang == "zh":
-        r, h = norm_zh(ref), norm_zh(hyp)
+        r, h = norm_zh(ref, numbers), norm_zh(hyp, numbers)
         if not r:
             return len(h), 0
         if not h:

@@ -23,9 +23,10 @@ sees 30 s)."""
 BATCH_SIZE = 8
 """Chunks decoded at once with ``--batched``. Sequential stays the default: on the six rendered
 meetings with a reference (2 cores, a CPU with AMX) batched decoding took about 40 % of the
-time (RTF 0.057/0.062 against 0.145/0.156) but cost 0.74 points of English WER and 1.37 of
-Mandarin CER (README, Benchmarks; 1.1 and 1.9 before each chunk had the text of the chunk
-before it). Decoding 12 or 16 at once gained nothing measurable."""
+time (RTF 0.057/0.062 against 0.145/0.156) but cost 0.74 points of English WER (1.1 before
+each chunk had the text of the chunk before it) and 0.33 of Mandarin CER with numbers read
+out (1.37 as written: it writes more numbers in digits; README, Benchmarks). Decoding 12 or 16
+at once gained nothing measurable."""
 
 DECODE_WORKERS = 2
 """CTranslate2 workers of batched decoding on a CPU, each with ``cpu_threads / workers``
