@@ -3,7 +3,7 @@
 Usage::
 
     cd /work/main && HF_HUB_OFFLINE=1 .venv/bin/python -m bench.memo [--keep DIR] [--fresh] [--details]
-        [--only ID ...] [--dir FOLDER]
+        [--only ID ...] [--dir FOLDER] [--batched] [--glossary]
 
 ``--details`` lists, under each meeting, the bullets behind its misses (a question or quote
 not said by the distributor side with the sides of its segments, mixed bullets, a Han run
@@ -246,16 +246,19 @@ class _RepLabelSpy:
             speakers.label_for_draft = original
 
 
-def draft_meeting(meeting: Meeting, keep: Path, fresh: bool, glossary: tuple[str, ...] = ()) -> Drafted:
+def draft_meeting(
+    meeting: Meeting, keep: Path, fresh: bool, glossary: tuple[str, ...] = (), batch_size: int = 0
+) -> Drafted:
     """Draft one meeting into ``keep`` (from its cached transcript when there is one), decoding
-    with ``glossary`` (the names the rep knows beforehand) when given."""
+    with ``glossary`` (the names the rep knows beforehand) when given, ``batch_size`` chunks at
+    a time when over 0 (``--batched``)."""
     from pipeline.asr.transcribe import TranscribeOptions
     from pipeline.draft import DraftOptions, draft
     from pipeline.notes.build import NotesOptions
     from pipeline.types import Script
 
     script: Script = "hans" if meeting.script.get("script") == "hans" else "hant"
-    transcribe = TranscribeOptions(script=script, glossary=glossary)
+    transcribe = TranscribeOptions(script=script, glossary=glossary, batch_size=batch_size)
     options = DraftOptions(transcribe=transcribe, outdir=keep, speakers=True)
     cached = None if fresh else _cached(meeting, keep, glossary)
     started = time.perf_counter()
@@ -674,6 +677,10 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of rendered meetings (<id>.mp3, <id>.json, <id>.timeline.json; default bench/memo)",
     )  # fmt: skip
     ap.add_argument(
+        "--batched", action="store_true",
+        help="decode in batches (memo draft --batched); transcripts cached apart, in <keep>/batched",
+    )  # fmt: skip
+    ap.add_argument(
         "--glossary", action="store_true",
         help="decode with the names the rep knows beforehand (bench/memo/glossary.json), as make demo does",
     )  # fmt: skip
@@ -684,13 +691,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no meetings in {args.dir}", file=sys.stderr)
         return 1
     keep = args.keep / "glossary" if args.glossary else args.keep
+    keep = keep / "batched" if args.batched else keep
+    from pipeline.asr.options import BATCH_SIZE
+
+    batch_size = BATCH_SIZE if args.batched else 0
     keep.mkdir(parents=True, exist_ok=True)
     scores = []
     with tempfile.TemporaryDirectory(prefix="memo-bench-data-") as data:
         os.environ["MEMO_DATA_DIR"] = data  # empty: no enrolled rep voice
         for meeting in found:
             names = tuple(known(meeting.id).get("known", ())) if args.glossary else ()
-            drafted = draft_meeting(meeting, keep, args.fresh, names)
+            drafted = draft_meeting(meeting, keep, args.fresh, names, batch_size)
             how = "from cached transcript" if drafted.cached else "from audio"
             print(f"{meeting.id}: drafted {how} in {drafted.seconds:.0f} s", file=sys.stderr)
             scores.append(score_meeting(meeting, drafted))
