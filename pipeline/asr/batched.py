@@ -571,13 +571,8 @@ def streams(n: int, batch_size: int) -> list[list[int]]:
     """
     if n == 0:
         return []
-    count = min(batch_size, n)
-    size, extra = divmod(n, count)
-    bounds, at = [], 0
-    for j in range(count):
-        bounds.append((at, at + size + (j < extra)))
-        at = bounds[-1][1]
-    return [[a + k for a, b in bounds if a + k < b] for k in range(size + (extra > 0))]
+    runs = np.array_split(np.arange(n), min(batch_size, n))  # the first ones one chunk longer
+    return [[int(run[k]) for run in runs if k < len(run)] for k in range(len(runs[0]))]
 
 
 def _chosen(d: Decoded, why: Short | None, again: list[Any] | None, stats: BatchStats) -> list[Any]:
