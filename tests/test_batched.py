@@ -369,12 +369,12 @@ def test_a_short_chunk_under_halve_s_is_decoded_again_whole() -> None:
 # -- workers decoding side by side (the model replaced at its seam) ------------------------------
 
 
-def test_workers_decoding_a_batch_is_per_core_on_a_cpu_and_batched_only() -> None:
+def test_workers_are_per_core_on_a_cpu_whichever_the_decoding() -> None:
     from pipeline.asr.transcribe import TranscribeOptions, decode_workers
 
     assert decode_workers(TranscribeOptions(batch_size=8, cpu_threads=2)) == 2
     assert decode_workers(TranscribeOptions(batch_size=8, cpu_threads=1)) == 1
-    assert decode_workers(TranscribeOptions(batch_size=0, cpu_threads=2)) == 1  # sequential
+    assert decode_workers(TranscribeOptions(batch_size=0, cpu_threads=2)) == 2  # one model serves both
     assert decode_workers(TranscribeOptions(batch_size=8, cpu_threads=2, device="cuda")) == 1
 
 

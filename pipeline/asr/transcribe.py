@@ -103,9 +103,11 @@ def _threads(cpu_threads: int) -> int:
 
 
 def decode_workers(options: TranscribeOptions) -> int:
-    """Decodings run at once: batched decoding on a CPU shares its threads among up to
-    ``DECODE_WORKERS`` workers; sequential decoding (one decoding after the other) has one."""
-    if options.batch_size <= 0 or options.device != "cpu":
+    """CTranslate2 workers of the model: on a CPU its threads are shared among up to
+    ``DECODE_WORKERS`` workers, whichever the decoding, so one loaded model serves both.
+    Batched decoding runs them side by side; sequential decoding (one decoding after the
+    other) runs on one of them, with fewer threads but no slower (``DECODE_WORKERS``)."""
+    if options.device != "cpu":
         return 1
     return min(DECODE_WORKERS, _threads(options.cpu_threads))
 
