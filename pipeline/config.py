@@ -11,7 +11,7 @@ Example ``memo.toml``::
     company = "Acme Foods"
     script = "hant"            # hant | hans
     model = "base"
-    decoding = "sequential"    # sequential | batched (--sequential/--batched)
+    decoding = "auto"          # auto (batched for Mandarin) | sequential | batched
     glossary = ["Acme", "Kaohsiung"]
     inbox = "~/Recordings"
     outbox = "~/Recordings/memos"
@@ -80,8 +80,9 @@ class Settings:
         language: ``zh``, ``en`` or ``None`` (detect between the two).
         script: Chinese output script, ``hant`` or ``hans``.
         model: ``base`` (embedded), a cached faster-whisper size, or a model directory.
-        decoding: ``sequential`` (30 s windows one after another) or ``batched`` (VAD
-            chunks in batches, short ones again sequentially).
+        decoding: ``auto`` (batched for Mandarin, sequential for English: what measured as
+            good for each), ``sequential`` (30 s windows one after another) or ``batched``
+            (VAD chunks in batches, short ones again sequentially).
         glossary: names passed to the model as hotwords.
         templates: a folder of restyled memo templates, or ``None``.
         inbox: the drop folder ``memo watch`` uses when none is given.
@@ -97,7 +98,7 @@ class Settings:
     language: str | None = None
     script: str = "hant"
     model: str = "base"
-    decoding: str = "sequential"
+    decoding: str = "auto"
     glossary: tuple[str, ...] = ()
     templates: Path | None = None
     inbox: Path | None = None
@@ -112,7 +113,9 @@ class Settings:
 
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "sources")
-_CHOICES = {"script": ("hant", "hans"), "language": ("zh", "en"), "decoding": ("batched", "sequential")}
+_CHOICES = {
+    "script": ("hant", "hans"), "language": ("zh", "en"), "decoding": ("auto", "batched", "sequential")
+}  # fmt: skip
 _PATHS = ("templates", "inbox", "outbox")
 
 

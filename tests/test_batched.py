@@ -267,16 +267,24 @@ def test_fake_segments_are_shifted_with_their_words() -> None:
     assert np.isclose(moved.words[0].end, 11.5)
 
 
-def test_sequential_is_the_default_and_batched_a_setting(tmp_path: Path) -> None:
+def test_the_default_decoding_is_chosen_per_language_and_either_is_a_setting(tmp_path: Path) -> None:
+    from pipeline.asr.options import BATCH_SIZE, for_language
     from pipeline.cli import common
     from pipeline.config import load_settings
     from pipeline.errors import ConfigError
 
-    assert common.transcribe_options(load_settings(user_file=tmp_path / "none")).batch_size == 0
-    fast = load_settings(user_file=tmp_path / "none", overrides={"decoding": "batched"})
-    assert common.transcribe_options(fast).batch_size > 0
+    default = common.transcribe_options(load_settings(user_file=tmp_path / "none"))
+    assert default.batch_size < 0
+    assert for_language(default, "zh").batch_size == BATCH_SIZE
+    assert for_language(default, "en").batch_size == 0
+    for decoding, size in (("batched", BATCH_SIZE), ("sequential", 0)):
+        chosen = common.transcribe_options(
+            load_settings(user_file=tmp_path / "none", overrides={"decoding": decoding})
+        )
+        assert chosen.batch_size == size
+        assert for_language(chosen, "zh").batch_size == for_language(chosen, "en").batch_size == size
     (tmp_path / "memo.toml").write_text('decoding = "parallel"\n')
-    with pytest.raises(ConfigError, match="expected one of: batched, sequential"):
+    with pytest.raises(ConfigError, match="expected one of: auto, batched, sequential"):
         load_settings(user_file=tmp_path / "memo.toml")
 
 
@@ -376,6 +384,16 @@ def test_workers_are_per_core_on_a_cpu_whichever_the_decoding() -> None:
     assert decode_workers(TranscribeOptions(batch_size=8, cpu_threads=1)) == 1
     assert decode_workers(TranscribeOptions(batch_size=0, cpu_threads=2)) == 2  # one model serves both
     assert decode_workers(TranscribeOptions(batch_size=8, cpu_threads=2, device="cuda")) == 1
+
+
+@pytest.mark.e2e
+def test_mandarin_and_english_decode_with_one_loaded_model() -> None:
+    from pipeline.asr.transcribe import TranscribeOptions, for_language, model_for
+
+    default = TranscribeOptions(cpu_threads=2)
+    zh, en = for_language(default, "zh"), for_language(default, "en")
+    assert zh.batch_size > 0 and en.batch_size == 0
+    assert model_for(zh) is model_for(en)
 
 
 def _together(n: int) -> threading.Barrier:

@@ -79,6 +79,16 @@ def test_transcript_is_valid_and_in_the_right_language(
     assert len(t["source"]["sha256"]) == 64
 
 
+@pytest.mark.parametrize("stem,batched", [("zh-hant-meeting", True), ("en-meeting", False)])
+def test_mandarin_is_decoded_batched_and_english_sequentially(
+    e2e: dict[str, object], stem: str, batched: bool
+) -> None:
+    settings = load(outputs(e2e, stem)["transcript"])["settings"]
+    assert (settings["batch_size"] > 0) is batched
+    assert ("batched" in settings) is batched  # chunks decoded in batches, short ones again
+    assert ("holes" in settings) is not batched  # speech sequential decoding jumped over
+
+
 def test_chinese_transcript_is_entirely_traditional(e2e: dict[str, object]) -> None:
     t = load(outputs(e2e, "zh-hant-meeting")["transcript"])
     assert t["script"] == "hant"

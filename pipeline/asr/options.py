@@ -5,12 +5,12 @@ and faster-whisper's helpers. ``pipeline.asr.transcribe`` re-exports them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..types import Language, Script
 from .model_store import EMBEDDED_MODEL
 
-__all__ = ["BATCH_SIZE", "CHUNK_S", "Progress", "TranscribeOptions"]
+__all__ = ["BATCHED", "BATCH_SIZE", "CHUNK_S", "Progress", "TranscribeOptions", "for_language"]
 
 Progress = Callable[[float, float], None]
 """Called with (seconds of audio done, total seconds) as segments arrive."""
@@ -21,12 +21,18 @@ words at the end of chunks, and a shorter chunk pads more of its window (the enc
 sees 30 s)."""
 
 BATCH_SIZE = 8
-"""Chunks decoded at once with ``--batched``. Sequential stays the default: on the six rendered
-meetings with a reference (2 cores, a CPU with AMX) batched decoding took about 40 % of the
-time (RTF 0.057/0.062 against 0.145/0.156) but cost 0.74 points of English WER (1.1 before
-each chunk had the text of the chunk before it) and 0.33 of Mandarin CER with numbers read
-out (1.37 as written: it writes more numbers in digits; README, Benchmarks). Decoding 12 or 16
-at once gained nothing measurable."""
+"""Chunks decoded at once when decoding is batched. Decoding 12 or 16 at once gained nothing
+measurable."""
+
+BATCHED: dict[Language, bool] = {"zh": True, "en": False}
+"""Whether the default decoding (``batch_size`` < 0) is batched, per language. Measured side by
+side (2 cores, a CPU with AMX; README, Benchmarks), batched took about 40 % of the time of
+sequential decoding. Mandarin lost nothing measurable: corpus CER -0.17 or ±0.00 points
+(three seeds, sequential on two threads or one), the four rendered Mandarin meetings +0.33 with
+numbers read out (+1.37 as written: it writes more numbers in digits, as a memo does), every
+memo target met. English lost 0.74 points of WER on the two meetings, in names and trade
+words, so English stays sequential (its corpus figure, +0.79 or -1.26, moves with how
+sequential decoding samples one noisy file)."""
 
 DECODE_WORKERS = 2
 """CTranslate2 workers of batched decoding on a CPU, each with ``cpu_threads / workers``
@@ -51,10 +57,11 @@ class TranscribeOptions:
         language: ``"zh"`` or ``"en"``; ``None`` detects between the two.
         script: the Chinese script of the output, ``"hant"`` (Traditional) or ``"hans"``.
         beam_size: beam search width; 5 is Whisper's reference setting.
-        batch_size: 0 (the default) decodes sequentially, 30 s window after window; more
-            decodes this many VAD chunks of at most ``chunk_s`` at once (``--batched``,
+        batch_size: 0 decodes sequentially, 30 s window after window; more decodes this
+            many VAD chunks of at most ``chunk_s`` at once (``--batched``,
             ``pipeline.asr.batched``; a chunk that comes back short is decoded again
-            sequentially). See ``BATCH_SIZE`` for why sequential is the default.
+            sequentially); negative (the default) takes the measured choice for the
+            language, batched for Mandarin and sequential for English (``BATCHED``).
         chunk_s: the longest chunk of batched decoding, cut at VAD pauses.
         compute_type: CTranslate2 quantisation; int8 is fastest on CPUs.
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
@@ -86,7 +93,7 @@ class TranscribeOptions:
     language: Language | None = None
     script: Script = "hant"
     beam_size: int = 5
-    batch_size: int = 0
+    batch_size: int = -1
     chunk_s: float = CHUNK_S
     compute_type: str = "int8"
     device: str = "cpu"
@@ -103,3 +110,10 @@ class TranscribeOptions:
     glossary: tuple[str, ...] = ()
     mixed_language: bool = True
     initial_prompt: str | None = None
+
+
+def for_language(options: TranscribeOptions, language: Language) -> TranscribeOptions:
+    """``options`` with the decoding chosen for ``language`` when left to the measured choice."""
+    if options.batch_size >= 0:
+        return options
+    return replace(options, batch_size=BATCH_SIZE if BATCHED[language] else 0)

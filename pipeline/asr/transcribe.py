@@ -11,9 +11,10 @@ the configured script and given full-width punctuation afterwards.
 
 A recording is decoded as a stream and transcribed in windows of about ten minutes cut
 at a pause (``audio.windows``), so memory stays flat however long the meeting is. Within
-a window, speech is decoded 30 s after 30 s in sequence (the default), or, with
-``batch_size`` > 0, in batches of VAD chunks (``pipeline.asr.batched``; a chunk that comes
-back short is decoded again sequentially).
+a window, speech is decoded 30 s after 30 s in sequence, or in batches of VAD chunks
+(``pipeline.asr.batched``; a chunk that comes back short is decoded again sequentially):
+by default batched for Mandarin and sequential for English (``options.BATCHED``), chosen
+once the language is known. One loaded model serves both (``decode_workers``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from . import pauses as pauses_mod
 from .filters import clean_segment, trim_overlaps
 from .heaps import limit_arenas
 from .model_store import resolve_model
-from .options import BATCH_SIZE, DECODE_WORKERS, Progress, TranscribeOptions  # noqa: F401 (re-exported)
+from .options import BATCH_SIZE, DECODE_WORKERS, Progress, TranscribeOptions, for_language  # noqa: F401 (re-exported)
 from .postprocess import finish
 from .resegment import resegment
 
@@ -463,7 +464,7 @@ def _stream_segments(
                     model,
                     samples,
                     offset,
-                    options,
+                    for_language(options, state.language),
                     state.language,
                     next_id,
                     total,
@@ -522,6 +523,7 @@ def transcribe(
     if not segments or state.language is None:
         raise NoSpeechError(f"{path}: no speech found")
     language = state.language
+    options = for_language(options, language)
     # Glossary corrections and Mandarin punctuation, on the final segments (postprocess.py).
     segments, corrections = finish(segments, options.script, options.glossary, options.sentences)
     settings: dict[str, Any] = asdict(options)
