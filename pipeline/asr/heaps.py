@@ -1,9 +1,10 @@
 """glibc's malloc arenas, capped while several decodings run at once.
 
 glibc gives each new thread that allocates its own arena (heap), up to eight per core, and
-an arena keeps the memory it grew to. Batched decoding runs two CTranslate2 workers side by
-side, with sequential re-decodes beside them: the 10-minute meeting peaked at 1145-1326 MB
-(four fresh processes, 39-44 s), against 968-1038 MB with two arenas (36-40 s).
+an arena keeps the memory it grew to. On a CPU the model has two CTranslate2 workers, which
+batched decoding runs side by side, with sequential re-decodes beside them: the 10-minute
+meeting peaked at 1145-1326 MB (four fresh processes, 39-44 s), against 968-1038 MB with two
+arenas (36-40 s). Sequential decoding, on one of them, peaked at 843 MB capped.
 ``MALLOC_ARENA_MAX`` does the same, but only when set before the process starts.
 """
 
