@@ -1,4 +1,4 @@
-"""glibc's malloc arenas are capped for batched decoding's workers (``asr.heaps``).
+"""glibc's malloc arenas are capped for the model's decoding workers (``asr.heaps``).
 
 Each case runs in a fresh interpreter: an arena, once made, stays for the process's life.
 """
@@ -48,18 +48,14 @@ def _child(code: str, *args: str, **env: str) -> tuple[str, int]:
     return done.stdout.strip(), done.stderr.count("Arena ")
 
 
-def _arenas(mode: str, **env: str) -> tuple[str, int]:
-    return _child(_ARENAS, mode, **env)
-
-
 def test_threads_allocating_at_once_share_two_arenas_once_capped() -> None:
-    assert _arenas("free")[1] > 2  # glibc's own way: an arena per thread, up to 8 a core
-    said, arenas = _arenas("cap")
+    assert _child(_ARENAS, "free")[1] > 2  # glibc's own way: an arena per thread, up to 8 a core
+    said, arenas = _child(_ARENAS, "cap")
     assert said == "True" and arenas <= 2
 
 
 def test_the_users_malloc_arena_max_stands() -> None:
-    said, arenas = _arenas("cap", MALLOC_ARENA_MAX="3")
+    said, arenas = _child(_ARENAS, "cap", MALLOC_ARENA_MAX="3")
     assert said == "False" and arenas == 3
 
 
