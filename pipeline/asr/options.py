@@ -35,16 +35,14 @@ words, so English stays sequential (its corpus figure, +0.79 or -1.26, moves wit
 sequential decoding samples one noisy file)."""
 
 DECODE_WORKERS = 2
-"""CTranslate2 workers of the model on a CPU, each with ``cpu_threads / workers`` threads.
-Batched decoding has them decode the halves of a batch, the sequential re-decodes and the
-next batch side by side. On 2 cores a batch of 8 chunks took 7.2 s to generate with one worker of two threads
-or of one (the second thread gained nothing) and 4.3 s as two workers of 4 chunks each; the
-10-minute meeting went from RTF 0.082 to 0.046-0.050, the same words, peak memory 1068 ->
-1185 MB (glibc's per-thread heaps; 968-1038 MB now that ``heaps.limit_arenas`` caps them at
-two). Sequential decoding, whose windows depend on each other, runs on one of them, so one
-loaded model serves both decodings: on 2 cores one worker of one thread decoded the 10-minute
-meeting sequentially in 78.6-80.2 s (CPU 79-81 s), one worker of two threads in 89.4-93.1 s
-(CPU 112-117 s)."""
+"""CTranslate2 workers of the model on a CPU; each has its share of ``cpu_threads``, or all of
+them, by the CPU (``threads``). Batched decoding has them decode the halves of a batch, the
+sequential re-decodes and the next batch side by side. On 2 cores with AMX a batch of 8
+chunks took 7.2 s to generate with one worker of two threads or of one (the second thread
+gained nothing) and 4.3 s as two workers of 4 chunks each; the 10-minute meeting went from
+RTF 0.082 to 0.046-0.050, the same words, peak memory 1068 -> 1185 MB (glibc's per-thread
+heaps; 968-1038 MB now that ``heaps.limit_arenas`` caps them at two). Sequential decoding,
+whose windows depend on each other, runs on one of them, so one loaded model serves both."""
 
 
 @dataclass(frozen=True)

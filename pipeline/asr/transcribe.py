@@ -45,6 +45,7 @@ from .model_store import resolve_model
 from .options import BATCH_SIZE, DECODE_WORKERS, Progress, TranscribeOptions, for_language  # noqa: F401 (re-exported)
 from .postprocess import finish
 from .resegment import resegment
+from .threads import worker_threads
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ def get_model(model: str, device: str, compute_type: str, cpu_threads: int, work
     """Load a Whisper model once per process (keyed by its settings).
 
     Args:
-        cpu_threads: threads in all (0: every core), shared among the ``workers``.
+        cpu_threads: threads in all (0: every core), shared among the ``workers`` or each
+            worker's own, by the CPU (``threads.worker_threads``).
         workers: CTranslate2 workers (``num_workers``), decodings that can run at once.
     """
     from faster_whisper import WhisperModel
@@ -88,7 +90,7 @@ def get_model(model: str, device: str, compute_type: str, cpu_threads: int, work
         limit_arenas()  # before the workers' threads allocate: they share two heaps
     try:
         return WhisperModel(
-            path, device=device, compute_type=compute_type, cpu_threads=max(1, threads // workers),
+            path, device=device, compute_type=compute_type, cpu_threads=worker_threads(threads, workers),
             num_workers=workers, local_files_only=True,
         )  # fmt: skip
     except Exception as e:  # faster-whisper raises plain Exceptions from huggingface_hub
@@ -104,10 +106,10 @@ def _threads(cpu_threads: int) -> int:
 
 
 def decode_workers(options: TranscribeOptions) -> int:
-    """CTranslate2 workers of the model: on a CPU its threads are shared among up to
-    ``DECODE_WORKERS`` workers, whichever the decoding, so one loaded model serves both.
-    Batched decoding runs them side by side; sequential decoding (one decoding after the
-    other) runs on one of them, with fewer threads but no slower (``DECODE_WORKERS``)."""
+    """CTranslate2 workers of the model: on a CPU up to ``DECODE_WORKERS``, whichever the
+    decoding, so one loaded model serves both. Batched decoding runs them side by side;
+    sequential decoding (one decoding after the other) runs on one of them, which has its
+    share of the threads or all of them, by the CPU (``threads``)."""
     if options.device != "cpu":
         return 1
     return min(DECODE_WORKERS, _threads(options.cpu_threads))
