@@ -2,7 +2,7 @@
 against their scripts (the words the voices were given), the same seed and a fresh model
 for each run.
 
-Usage: ``python -m bench.decoding [--batch-size 8]``
+Usage: ``python -m bench.decoding [--batch-size 8] [--only MEETING ...]``
 
 Prints, per meeting and over each language, CER (Mandarin) or WER (English) and the
 real-time factor of each side, and what batched decoding decoded again. Mandarin is scored
@@ -31,9 +31,12 @@ def main(argv: list[str]) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m bench.decoding", description=__doc__)
     ap.add_argument("--batch-size", type=int, default=asr.BATCH_SIZE)
+    ap.add_argument("--only", nargs="*", default=[], metavar="MEETING", help="these meetings (default: all)")
     args = ap.parse_args(argv)
     totals: dict[tuple[str, int], list[float]] = {}
     for mp3 in sorted(MEETINGS.glob("*.mp3")):
+        if args.only and mp3.stem not in args.only:
+            continue
         script = json.loads(mp3.with_suffix(".json").read_text("utf-8"))
         lang = script["language"]
         reference = ("" if lang == "zh" else " ").join(t["text"] for t in script["turns"])
