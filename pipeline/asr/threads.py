@@ -9,10 +9,11 @@ two 2-core machines, the 10-minute meeting, a fresh process each run:
   it costs more than it gains. Sequential decoding took 78-80 s on one thread and 89-93 s on
   two (CPU 79-81 s against 112-117 s), so each worker gets its share: one thread on 2 cores.
 - **AVX2 only**: the matrix products are most of a step, and a second thread pays.
-  Sequential decoding took 120 s on two threads against 147-183 s on one. Batched decoding
-  took 100 s with two workers of two threads each, against 116 s with one thread each, with
-  the same words: while one worker waits or mends, the other uses both cores. So each worker
-  gets all the threads.
+  Sequential decoding took 99-120 s on two threads against 147-183 s on one. Batched
+  decoding took 92-104 s with two workers of two threads each, against 104-115 s with one
+  thread each: while one worker waits or mends, the other uses both cores. So each worker
+  gets all the threads. (The words differ only where a re-decode samples: 928-931 against
+  899 in the bench, 854 and 854 in one timed run each.)
 
 CPUs with more cores, and those with AVX-512 VNNI but no AMX, were not measured; they get
 AVX2's rule, which is CTranslate2's own (a worker takes every thread it is given).
