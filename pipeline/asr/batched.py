@@ -9,10 +9,11 @@ the words of a 10-minute meeting (faster-whisper #1179, #1351). Here:
   30 s window, so nothing is cut at a window's end), the pauses between them left out as
   faster-whisper's VAD filter does (the 10-minute meeting is 19 chunks, not 23, and each
   chunk costs an encoding); timestamps are mapped back (``Chunk.at``);
-- a batch is shared among ``workers`` CTranslate2 workers of one thread each, which decode
-  their parts at the same time (``_map``; CTranslate2 releases the GIL): on a small CPU a
-  second thread inside one decoding gains nothing, a second decoding beside it almost
-  doubles the speed; sequential re-decodes run side by side the same way;
+- a batch is shared among ``workers`` CTranslate2 workers, which decode their parts at the
+  same time (``_map``; CTranslate2 releases the GIL): on a small CPU with AMX a second thread
+  inside one decoding gains nothing, a second decoding beside it almost doubles the speed
+  (without AMX each worker has every thread: ``threads``); sequential re-decodes run side by
+  side the same way;
 - a chunk is decoded with the text of the chunk before it as Whisper's previous text, as
   in sequential decoding: the chunks are cut into ``batch_size`` streams of consecutive
   chunks, and batch ``k`` holds the ``k``-th chunk of each (``streams``), so the chunk before
