@@ -474,10 +474,14 @@ def test_streams_put_each_chunk_in_the_batch_after_the_one_before_it(batch_size:
         assert len(first) == min(batch_size, n)  # only a stream's first chunk has no text before it
 
 
-def _streamed(monkeypatch: pytest.MonkeyPatch, n: int, batch_size: int, conditioned: bool) -> tuple[Any, ...]:
+def _streamed(
+    monkeypatch: pytest.MonkeyPatch, n: int, batch_size: int, conditioned: bool,
+    done: Any = None,
+) -> tuple[Any, ...]:  # fmt: skip
     """``batched.segments`` over ``n`` chunks of 9 s, decoded at the seam: each chunk's one
-    segment has its index as its token. Returns the segments, the batches decoded (indices)
-    and the decoding each chunk was given as the one before it (index or ``None``)."""
+    segment has its index as its token. Returns the segments (not yet decoded: a generator),
+    the batches decoded (indices) and the decoding each chunk was given as the one before
+    it (index or ``None``)."""
     found = [_chunk(10 * i, 10 * i + 9) for i in range(n)]
     monkeypatch.setattr(batched, "chunks", lambda *a: found)
     batches: list[list[int]] = []
@@ -496,12 +500,15 @@ def _streamed(monkeypatch: pytest.MonkeyPatch, n: int, batch_size: int, conditio
     monkeypatch.setattr(batched, "decode_batch", decode_batch)
     kwargs = {"vad_parameters": {}, "condition_on_previous_text": conditioned}
     samples = np.zeros(10 * n * SR, np.float32)
-    segs = list(batched.segments(None, samples, None, "en", kwargs, batch_size, None, batched.BatchStats()))  # type: ignore[arg-type]
+    segs = batched.segments(
+        None, samples, None, "en", kwargs, batch_size, None, batched.BatchStats(), done=done  # type: ignore[arg-type]
+    )
     return segs, batches, given
 
 
 def test_each_chunk_is_decoded_after_the_one_before_it_with_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
     segs, batches, given = _streamed(monkeypatch, n=11, batch_size=4, conditioned=True)
+    segs = list(segs)
     assert [s.tokens for s in segs] == [[i] for i in range(11)]  # every chunk, in time order
     assert len(batches) == 3 and all(len(b) <= 4 for b in batches)
     assert all(before in (None, i - 1) for i, before in given.items())
@@ -510,9 +517,24 @@ def test_each_chunk_is_decoded_after_the_one_before_it_with_its_text(monkeypatch
 
 def test_without_the_previous_text_chunks_are_decoded_in_order_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     segs, batches, given = _streamed(monkeypatch, n=11, batch_size=4, conditioned=False)
+    segs = list(segs)
     assert [s.tokens for s in segs] == [[i] for i in range(11)]
     assert batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]]
     assert set(given.values()) == {None}
+
+
+def test_each_batch_reports_the_share_of_speech_decoded_before_its_segments_catch_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shares: list[float] = []
+    segs, batches, _ = _streamed(monkeypatch, n=11, batch_size=4, conditioned=True, done=shares.append)
+    first = next(segs)
+    # the first batch holds chunks 0, 3, 6 and 9 (streams): only chunk 0 can be given yet,
+    # but four chunks of eleven are decoded
+    assert first.tokens == [0] and batches == [[0, 3, 6, 9]]
+    assert shares == [pytest.approx(4 / 11)]
+    assert len(list(segs)) == 10
+    assert shares == [pytest.approx(4 / 11), pytest.approx(8 / 11), pytest.approx(1.0)]
 
 
 def test_a_chunk_is_not_given_the_text_of_a_failed_chunk_or_of_another_language() -> None:
@@ -582,3 +604,20 @@ def test_a_short_chunk_after_a_long_text_is_decoded_whole() -> None:
     assert not after.capped
     words = set(_units(" ".join(s.text for s in after.segments)))
     assert len(words & set(_units(turn["text"]))) >= 0.5 * len(set(_units(turn["text"])))
+
+
+@pytest.mark.e2e
+def test_progress_of_batched_decoding_runs_ahead_of_the_segments(tmp_path: Path) -> None:
+    from pipeline.asr.audio import decode
+    from pipeline.asr.transcribe import TranscribeOptions, transcribe
+    from tests.conftest import write_wav
+
+    clip = write_wav(tmp_path / "clip.wav", decode(SAMPLES / "zh-hant-meeting.wav")[: 80 * SR])
+    seen: list[float] = []
+    options = TranscribeOptions(language="zh", batch_size=1)
+    tr = transcribe(clip, options, progress=lambda done, total: seen.append(done))
+    assert tr.settings["batched"]["chunks"] >= 3  # batches of one chunk: three or more batches
+    # the first batch's share of the speech is given before its segments (one chunk's)
+    assert seen[0] >= 0.2 * tr.source.duration_s > tr.segments[0].end
+    assert seen == sorted(seen) and len(seen) >= tr.settings["batched"]["chunks"]
+    assert seen[-1] == pytest.approx(tr.source.duration_s, abs=0.1)

@@ -496,6 +496,7 @@ def segments(
     stats: BatchStats,
     chunk_s: float = CHUNK_S,
     workers: int = 1,
+    done: Callable[[float], None] | None = None,
 ) -> Iterator[Any]:
     """faster-whisper segments of one window, decoded ``batch_size`` chunks at a time.
 
@@ -507,6 +508,9 @@ def segments(
         redecode: sequential decoding of a chunk's audio (segments offset by its start, s).
         stats: counts what happened (chunks, short chunks, re-decodes that found more).
         workers: decodings run at once: the model's CTranslate2 workers (``num_workers``).
+        done: called after each batch is decoded and mended with the share (0-1] of the
+            window's speech decoded so far. The segments cannot tell it: with streams, the
+            first batch of three holds a third of the speech but lets one chunk's segments out.
     """
     vad = kwargs["vad_parameters"]
     found = chunks(samples, vad, chunk_s)
@@ -538,6 +542,8 @@ def segments(
     ready: dict[int, list[Any]] = {}
     seen: set[int] = set()
     emitted = 0
+    speech = sum(c.speech_s for c in found)
+    decoded_s = 0.0
     for batch, decoded in _ahead([[found[i] for i in b] for b in order], decode_all, workers > 1):
         stats.chunks += len(batch)
         seen.update(index[c] for c in batch)
@@ -557,6 +563,9 @@ def segments(
         mended = _mend(todo, plain, samples, batch_size, redecode, rates, stats, workers)
         for d in decoded:
             ready[index[d.chunk]] = _chosen(d, short.get(id(d)), mended.get(id(d)), stats)
+        decoded_s += sum(c.speech_s for c in batch)
+        if done is not None:
+            done(decoded_s / speech)
         # in time order: a chunk as soon as every chunk before it is decoded
         while emitted in seen:
             yield from ready.pop(emitted, [])

@@ -279,6 +279,15 @@ def _window_segments(
     stats: batched_mod.BatchStats | None = None,
     filled: list[tuple[float, float]] | None = None,
 ) -> Iterator[Segment]:
+    reported = 0.0
+
+    def report(at: float) -> None:  # never backwards: a batch's share runs ahead of its segments
+        nonlocal reported
+        if progress is not None and at > reported:
+            reported = at
+            progress(min(at, total), total)
+
+    window_s = len(samples) / audio_mod.SAMPLE_RATE
     raw: Iterable[Any]
     if options.batch_size > 0:
         gate = _LanguageGate(model.model, language)
@@ -296,7 +305,7 @@ def _window_segments(
         raw = batched_mod.segments(
             model, samples, detect, language, _decode_kwargs(options, language), options.batch_size,
             redecode, stats if stats is not None else batched_mod.BatchStats(), options.chunk_s,
-            decode_workers(options),
+            decode_workers(options), lambda share: report(offset + share * window_s),
         )  # fmt: skip
     else:
         raw = _sequential(model, samples, options, language)
@@ -306,10 +315,9 @@ def _window_segments(
         raw = _with_pauses(raw, samples, options, language)
     next_id = first_id
     prompt = _prompt(options, language)
-    end = offset + len(samples) / audio_mod.SAMPLE_RATE
+    end = offset + window_s
     for seg in trim_overlaps((_segment(s, offset) for s in raw), removed):
-        if progress is not None:
-            progress(min(seg.end, total), total)
+        report(seg.end)
         kept, gone = clean_segment(_convert(seg, language, options.script), language, prompt, end)
         if gone is not None and removed is not None:
             removed.append(gone)
