@@ -3,7 +3,7 @@
 Usage::
 
     cd /work/main && HF_HUB_OFFLINE=1 .venv/bin/python -m bench.memo [--keep DIR] [--fresh] [--details]
-        [--only ID ...] [--dir FOLDER] [--batched] [--glossary]
+        [--only ID ...] [--dir FOLDER] [--sequential | --batched] [--glossary]
 
 ``--details`` lists, under each meeting, the bullets behind its misses (a question or quote
 not said by the distributor side with the sides of its segments, mixed bullets, a Han run
@@ -203,13 +203,20 @@ def known(meeting_id: str) -> dict[str, Any]:
     return entry if isinstance(entry, dict) else {}
 
 
-def cache_key(meeting: Meeting, glossary: tuple[str, ...] = ()) -> dict[str, str]:
+def cache_key(meeting: Meeting, glossary: tuple[str, ...] = (), batch_size: int = -1) -> dict[str, str]:
     """What a cached transcript must have been made from to be reused."""
     key = {"audio_sha256": sha256(meeting.audio), "code_sha256": code_hash()}
+    key["decoding"] = _decoding(batch_size)
     return {**key, "glossary": "|".join(glossary)} if glossary else key
 
 
-def _cached(meeting: Meeting, keep: Path, glossary: tuple[str, ...]) -> tuple[Path, dict[str, Any]] | None:
+def _decoding(batch_size: int) -> str:
+    return "default" if batch_size < 0 else "batched" if batch_size else "sequential"
+
+
+def _cached(
+    meeting: Meeting, keep: Path, glossary: tuple[str, ...], batch_size: int
+) -> tuple[Path, dict[str, Any]] | None:
     """The cached transcript and its bench record, when still valid for ``meeting``."""
     path, record = keep / f"{meeting.id}.transcript.json", keep / f"{meeting.id}.bench.json"
     if not (path.exists() and record.exists()):
@@ -218,7 +225,7 @@ def _cached(meeting: Meeting, keep: Path, glossary: tuple[str, ...]) -> tuple[Pa
         saved = json.loads(record.read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    key = cache_key(meeting, glossary)
+    key = cache_key(meeting, glossary, batch_size)
     return (path, saved) if all(saved.get(k) == v for k, v in key.items()) else None
 
 
@@ -247,11 +254,11 @@ class _RepLabelSpy:
 
 
 def draft_meeting(
-    meeting: Meeting, keep: Path, fresh: bool, glossary: tuple[str, ...] = (), batch_size: int = 0
+    meeting: Meeting, keep: Path, fresh: bool, glossary: tuple[str, ...] = (), batch_size: int = -1
 ) -> Drafted:
     """Draft one meeting into ``keep`` (from its cached transcript when there is one), decoding
     with ``glossary`` (the names the rep knows beforehand) when given, ``batch_size`` chunks at
-    a time when over 0 (``--batched``)."""
+    a time: ``memo draft``'s default per language when below 0, sequentially when 0."""
     from pipeline.asr.transcribe import TranscribeOptions
     from pipeline.draft import DraftOptions, draft
     from pipeline.notes.build import NotesOptions
@@ -260,7 +267,7 @@ def draft_meeting(
     script: Script = "hans" if meeting.script.get("script") == "hans" else "hant"
     transcribe = TranscribeOptions(script=script, glossary=glossary, batch_size=batch_size)
     options = DraftOptions(transcribe=transcribe, outdir=keep, speakers=True)
-    cached = None if fresh else _cached(meeting, keep, glossary)
+    cached = None if fresh else _cached(meeting, keep, glossary, batch_size)
     started = time.perf_counter()
     if cached is not None:
         path, saved = cached
@@ -272,7 +279,7 @@ def draft_meeting(
         with spy.watching():
             result = draft(meeting.audio, options)
         rep_label = spy.label
-        record = {"rep": rep_label, **cache_key(meeting, glossary)}
+        record = {"rep": rep_label, **cache_key(meeting, glossary, batch_size)}
         (keep / f"{meeting.id}.bench.json").write_text(json.dumps(record, indent=1), "utf-8")
     seconds = time.perf_counter() - started
     return Drafted(
@@ -676,9 +683,15 @@ def main(argv: list[str] | None = None) -> int:
         "--dir", type=Path, default=MEETINGS,
         help="folder of rendered meetings (<id>.mp3, <id>.json, <id>.timeline.json; default bench/memo)",
     )  # fmt: skip
-    ap.add_argument(
+    decoding = ap.add_mutually_exclusive_group()
+    decoding.add_argument(
+        "--sequential", action="store_true",
+        help="decode sequentially (memo draft --sequential); transcripts cached apart, in <keep>/sequential",
+    )  # fmt: skip
+    decoding.add_argument(
         "--batched", action="store_true",
-        help="decode in batches (memo draft --batched); transcripts cached apart, in <keep>/batched",
+        help="decode in batches (memo draft --batched); transcripts cached apart, in <keep>/batched "
+        "(default: as memo draft does, Mandarin in batches, English sequentially)",
     )  # fmt: skip
     ap.add_argument(
         "--glossary", action="store_true",
@@ -691,10 +704,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no meetings in {args.dir}", file=sys.stderr)
         return 1
     keep = args.keep / "glossary" if args.glossary else args.keep
-    keep = keep / "batched" if args.batched else keep
     from pipeline.asr.options import BATCH_SIZE
 
-    batch_size = BATCH_SIZE if args.batched else 0
+    batch_size = BATCH_SIZE if args.batched else 0 if args.sequential else -1
+    keep = keep if batch_size < 0 else keep / _decoding(batch_size)
     keep.mkdir(parents=True, exist_ok=True)
     scores = []
     with tempfile.TemporaryDirectory(prefix="memo-bench-data-") as data:
