@@ -58,9 +58,7 @@ def recordings(copies: int) -> Iterator[tuple[Path, list[Path], float]]:
         yield work, paths, audio_s
 
 
-def run(
-    paths: list[Path], workers: int, work: Path, extra: tuple[str, ...] = (), tag: str = ""
-) -> float:
+def run(paths: list[Path], workers: int, work: Path, extra: tuple[str, ...] = (), tag: str = "") -> float:
     """Seconds of wall time for one ``memo batch`` over ``paths`` (``extra``: more options;
     ``workers`` 0: the default count)."""
     from bench.raynodes import ENV

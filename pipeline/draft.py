@@ -28,6 +28,7 @@ from .types import Notes, Transcript
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class DraftOptions:
     """Settings of ``memo draft``.

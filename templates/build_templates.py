@@ -260,8 +260,6 @@ def build(key: str, out: Path) -> None:
     doc.save(str(out))
 
 
-
-
 # -- the follow-up documents: the cooperation proposal and the factory invitation ----------------
 
 FOLLOWUP_DIR = HERE.parent / "pipeline" / "followup" / "templates"

@@ -54,6 +54,7 @@ def test_what_the_model_changes_carries_its_reason() -> None:
     ]
     rules_only = _notes(turns, model=None)
     with_model = _notes(turns)
+
     def labels(n: SegmentNote) -> tuple[str, bool, bool, bool]:
         return (n.category, n.question, n.suggestion, n.strength)
 

@@ -501,7 +501,15 @@ def _streamed(
     kwargs = {"vad_parameters": {}, "condition_on_previous_text": conditioned}
     samples = np.zeros(10 * n * SR, np.float32)
     segs = batched.segments(
-        None, samples, None, "en", kwargs, batch_size, None, batched.BatchStats(), done=done  # type: ignore[arg-type]
+        None,
+        samples,
+        None,
+        "en",
+        kwargs,
+        batch_size,
+        None,
+        batched.BatchStats(),
+        done=done,  # type: ignore[arg-type]
     )
     return segs, batches, given
 

@@ -67,6 +67,8 @@ def test_wording_written_once_in_traditional_is_simplified_whole_and_tagged() ->
     table = {"fill": "【待業務填寫】", "topics": ("上市時機", "樣品"), "n": 3}
     assert simplified(table) == {"fill": "【待业务填写】", "topics": ("上市时机", "样品"), "n": 3}
     assert [language_tag("zh", "hans"), language_tag("zh", "hant"), language_tag("zh", None)] == [
-        "zh-Hans", "zh-Hant", "zh-Hant"
+        "zh-Hans",
+        "zh-Hant",
+        "zh-Hant",
     ]
     assert language_tag("en", None) == "en"

@@ -536,9 +536,11 @@ def segments(
         known.update((index[d.chunk], d) for d in out)
         return out
 
-    order = streams(len(found), batch_size) if conditioned else [
-        list(range(k, min(k + batch_size, len(found)))) for k in range(0, len(found), batch_size)
-    ]
+    order = (
+        streams(len(found), batch_size)
+        if conditioned
+        else [list(range(k, min(k + batch_size, len(found)))) for k in range(0, len(found), batch_size)]
+    )
     ready: dict[int, list[Any]] = {}
     seen: set[int] = set()
     emitted = 0

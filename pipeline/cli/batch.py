@@ -31,9 +31,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-
     from ..config import Settings
     from ..runs.batch import BatchOptions, Event, Item
+
 
 def _item_line(item: Item) -> tuple[str, str]:
     from ..memo.render import clock

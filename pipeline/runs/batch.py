@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["Advanced", "BatchOptions", "BatchReport", "Event", "Finished", "Item", "Planned", "Status",
            "expand_inputs", "is_recording", "probe_duration", "rollup_rows", "run_batch"]  # fmt: skip
 
+
 @dataclass(frozen=True)
 class BatchOptions:
     """Settings of ``memo batch`` (and of each file ``memo watch`` drafts).

@@ -617,8 +617,10 @@ def insert_unless_present(
         except sa.exc.IntegrityError:
             return False
         return True
-    statement = insert(table).values(**values).on_conflict_do_nothing(
-        index_elements=[key] if isinstance(key, str) else list(key)
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[key] if isinstance(key, str) else list(key))
     )
     # Whether a row came back, not ``rowcount``: psycopg may report -1 for a skipped insert.
     return conn.execute(statement.returning(*table.primary_key.columns)).first() is not None

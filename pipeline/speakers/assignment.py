@@ -146,5 +146,3 @@ def label_speakers(
         "similarity": result.rep_cos,
     }
     return dataclasses.replace(labelled, settings=settings)
-
-

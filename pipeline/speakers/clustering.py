@@ -84,5 +84,3 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
     for x in labels:
         order.setdefault(int(x), len(order))
     return np.array([order[int(x)] for x in labels], dtype=int)
-
-

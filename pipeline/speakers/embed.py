@@ -131,5 +131,3 @@ def speech_regions(samples: np.ndarray, options: SpeakerOptions) -> list[tuple[f
     return [
         (ts["start"] / SAMPLE_RATE, ts["end"] / SAMPLE_RATE) for ts in get_speech_timestamps(samples, vad)
     ]
-
-

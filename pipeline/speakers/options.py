@@ -128,5 +128,3 @@ class Diarization:
         mid = (start + end) / 2
         nearest = min(self.turns, key=lambda t: min(abs(mid - t.start), abs(mid - t.end)))
         return nearest.speaker
-
-

@@ -153,5 +153,3 @@ def _join(turns: list[Turn]) -> list[Turn]:
         else:
             out.append(t)
     return out
-
-

@@ -61,9 +61,7 @@ def upgrade() -> None:
         "audit_sessions",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-        sa.Column(
-            "user_id", sa.Integer, sa.ForeignKey("audit_users.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("audit_users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("last_seen", UTC, nullable=False),
