@@ -323,7 +323,7 @@ def _mend(done: Decoded, decoded_again: Any) -> tuple[Any, ...]:
         batches.extend(parts)
         return [decoded_again(p) for p in parts]
 
-    def redecode(audio: np.ndarray, at: float) -> list[Any]:
+    def redecode(audio: np.ndarray, at: float, language: str) -> list[Any]:
         sequential.append((at, len(audio)))
         return [_seg(at + 0.1, at + len(audio) / SR - 0.1, _words(int(2.5 * len(audio) / SR)))]
 
@@ -340,6 +340,18 @@ def _said(part: Chunk) -> Decoded:
     """A part decoded well: words at 2.5 a second up to its end."""
     words = _words(int(2.5 * part.speech_s))
     return Decoded(part, "en", [_seg(part.offset + 0.1, part.end / SR - 0.2, words)])
+
+
+def test_a_chunk_is_decoded_again_in_the_language_its_batch_found() -> None:
+    asked: list[str] = []
+
+    def redecode(audio: np.ndarray, at: float, language: str) -> list[Any]:
+        asked.append(language)
+        return [_seg(at + 0.1, at + 2.0, "我們 的 工廠")]  # stops early: its rest is decoded too
+
+    done = Decoded(_chunk(0, 20), "zh", [])
+    batched._redecode(done, np.zeros(20 * SR, np.float32), redecode)
+    assert asked == ["zh", "zh"]
 
 
 def test_a_chunk_that_stopped_early_keeps_its_words_and_only_the_rest_is_decoded_again() -> None:
@@ -426,7 +438,7 @@ def test_sequential_re_decodes_run_side_by_side() -> None:
     meet = _together(2)
     small = batched.HALVE_S - 2  # decoded again whole, sequentially
 
-    def redecode(audio: np.ndarray, at: float) -> list[Any]:
+    def redecode(audio: np.ndarray, at: float, language: str) -> list[Any]:
         meet.wait()  # both short chunks are being decoded again at once
         return [_seg(at + 0.1, at + len(audio) / SR - 0.1, _words(int(2.5 * len(audio) / SR)))]
 

@@ -25,8 +25,9 @@ the words of a 10-minute meeting (faster-whisper #1179, #1351). Here:
 - a chunk that came back short (``is_short``) is decoded again: where Whisper only stopped
   early, the speech after its last word; else its two halves; both in a batch with the
   others. What is still short is decoded by the caller's sequential decoder (with the
-  temperature fallback and the previous text), and the longer result is kept, so a batch
-  never loses speech that sequential decoding would have kept.
+  temperature fallback and the previous text, in the language the batch found for the
+  chunk), and the longer result is kept, so a batch never loses speech that sequential
+  decoding would have kept.
 
 ``decode_batch`` is the seam between the chunks and the model; tests replace it.
 """
@@ -315,17 +316,17 @@ def _last_word(segments: Sequence[Any], default: float) -> float:
 
 
 def _redecode(
-    done: Decoded, samples: np.ndarray, redecode: Callable[[np.ndarray, float], list[Any]]
+    done: Decoded, samples: np.ndarray, redecode: Callable[[np.ndarray, float, Language], list[Any]]
 ) -> list[Any]:
     """A short chunk decoded sequentially; then, if that too stops ``TAIL_S`` before the
     speech ends (Whisper can end a window early whichever way it is decoded), the rest of
     the chunk after the last word, decoded on its own."""
     chunk = done.chunk
-    again = redecode(samples[chunk.start : chunk.end], chunk.offset)
+    again = redecode(samples[chunk.start : chunk.end], chunk.offset, done.language)
     last = max(_last_word(again, chunk.offset), _last_word(done.segments, chunk.offset))
     if last < chunk.speech_end - TAIL_S:
         cut = max(chunk.start, min(chunk.end, int(last * SAMPLE_RATE)))
-        rest = redecode(samples[cut : chunk.end], cut / SAMPLE_RATE)
+        rest = redecode(samples[cut : chunk.end], cut / SAMPLE_RATE, done.language)
         kept = [s for s in again if s.end <= last + 0.01]
         again = kept + [s for s in rest if s.start >= last - 0.01] if rest else again
     return again
@@ -492,7 +493,7 @@ def segments(
     home: Language,
     kwargs: dict[str, Any],
     batch_size: int,
-    redecode: Callable[[np.ndarray, float], list[Any]],
+    redecode: Callable[[np.ndarray, float, Language], list[Any]],
     stats: BatchStats,
     chunk_s: float = CHUNK_S,
     workers: int = 1,
@@ -505,7 +506,8 @@ def segments(
     chunk's as soon as every chunk before it is decoded and mended.
 
     Args:
-        redecode: sequential decoding of a chunk's audio (segments offset by its start, s).
+        redecode: sequential decoding of a chunk's audio (segments offset by its start, s) in
+            the language its batch found for it.
         stats: counts what happened (chunks, short chunks, re-decodes that found more).
         workers: decodings run at once: the model's CTranslate2 workers (``num_workers``).
         done: called after each batch is decoded and mended with the share (0-1] of the
@@ -613,7 +615,7 @@ def _mend(
     decode: Callable[[Sequence[Chunk]], list[Decoded]],
     samples: np.ndarray,
     batch_size: int,
-    redecode: Callable[[np.ndarray, float], list[Any]],
+    redecode: Callable[[np.ndarray, float, Language], list[Any]],
     rates: dict[str, list[float]],
     stats: BatchStats,
     workers: int = 1,
