@@ -205,8 +205,11 @@ def known(meeting_id: str) -> dict[str, Any]:
 
 def cache_key(meeting: Meeting, glossary: tuple[str, ...] = (), batch_size: int = -1) -> dict[str, str]:
     """What a cached transcript must have been made from to be reused."""
-    key = {"audio_sha256": sha256(meeting.audio), "code_sha256": code_hash()}
-    key["decoding"] = _decoding(batch_size)
+    key = {
+        "audio_sha256": sha256(meeting.audio),
+        "code_sha256": code_hash(),
+        "decoding": _decoding(batch_size),
+    }
     return {**key, "glossary": "|".join(glossary)} if glossary else key
 
 

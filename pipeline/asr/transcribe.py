@@ -297,13 +297,14 @@ def _window_segments(
                 return [language] * encoded.shape[0]
             return [probs[0][0][2:-2] for probs in gate.detect_language(encoded)]  # type: ignore[misc]
 
+        # A re-decode is in the language the batch found for its chunk, not detected again in
+        # each window (an extra decoder pass).
+        alone = replace(options, mixed_language=False)
+
         def redecode(chunk: np.ndarray, at: float, found: Language) -> list[Any]:
             # Exactly sequential decoding (no token cap): a tongue twister's fast speech hit the
-            # cap at every temperature of the fallback, CER 45 -> 57. In the language the batch
-            # found for the chunk, not detected again in each window (an extra decoder pass).
+            # cap at every temperature of the fallback, CER 45 -> 57.
             return [_shifted(s, at) for s in _sequential(model, chunk, alone, found)]
-
-        alone = replace(options, mixed_language=False)
 
         raw = batched_mod.segments(
             model, samples, detect, language, _decode_kwargs(options, language), options.batch_size,
