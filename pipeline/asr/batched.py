@@ -109,6 +109,9 @@ the chunks decoded without the text before them had English WER 9.59 % and Manda
 up to 223, 9.18 % and 18.31 % (RTF 0.059/0.066). Sequential: 8.48 % and 16.77 %."""
 
 
+Redecode = Callable[[np.ndarray, float, Language], list[Any]]
+"""Sequential decoding of a chunk's audio (segments offset by its start, s) in a language."""
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -316,7 +319,7 @@ def _last_word(segments: Sequence[Any], default: float) -> float:
 
 
 def _redecode(
-    done: Decoded, samples: np.ndarray, redecode: Callable[[np.ndarray, float, Language], list[Any]]
+    done: Decoded, samples: np.ndarray, redecode: Redecode
 ) -> list[Any]:
     """A short chunk decoded sequentially; then, if that too stops ``TAIL_S`` before the
     speech ends (Whisper can end a window early whichever way it is decoded), the rest of
@@ -493,7 +496,7 @@ def segments(
     home: Language,
     kwargs: dict[str, Any],
     batch_size: int,
-    redecode: Callable[[np.ndarray, float, Language], list[Any]],
+    redecode: Redecode,
     stats: BatchStats,
     chunk_s: float = CHUNK_S,
     workers: int = 1,
@@ -615,7 +618,7 @@ def _mend(
     decode: Callable[[Sequence[Chunk]], list[Decoded]],
     samples: np.ndarray,
     batch_size: int,
-    redecode: Callable[[np.ndarray, float, Language], list[Any]],
+    redecode: Redecode,
     rates: dict[str, list[float]],
     stats: BatchStats,
     workers: int = 1,
