@@ -318,9 +318,7 @@ def _last_word(segments: Sequence[Any], default: float) -> float:
     return float(max(ends, default=default))
 
 
-def _redecode(
-    done: Decoded, samples: np.ndarray, redecode: Redecode
-) -> list[Any]:
+def _redecode(done: Decoded, samples: np.ndarray, redecode: Redecode) -> list[Any]:
     """A short chunk decoded sequentially; then, if that too stops ``TAIL_S`` before the
     speech ends (Whisper can end a window early whichever way it is decoded), the rest of
     the chunk after the last word, decoded on its own."""
